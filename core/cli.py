@@ -1,0 +1,75 @@
+"""`ratchet`: the command line. Each command lives in `core/commands/<name>.py` and registers itself.
+
+With no command, `ratchet` opens the TUI supervisor on the workspace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+__all__ = ["COMMAND_MODULES", "build_parser", "main"]
+
+logger = logging.getLogger(__name__)
+
+#: command modules under core.commands; each has `register(subparsers)` which sets `func`
+COMMAND_MODULES = (
+    "workspace_cmds",
+    "checkpoint_cmds",
+    "sandbox_cmds",
+    "agent_cmds",
+    "model_cmds",
+    "memory_cmds",
+    "daemon_cmds",
+    "tui_cmds",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ratchet",
+        description="A self-improving coding agent; changes to itself land only when proven safe.",
+    )
+    parser.add_argument("--repo", default=".", help="the workspace (default: the current directory)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"core.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"core.commands.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        args = parser.parse_args([*(sys.argv[1:] if argv is None else argv), "tui"])
+    from core.errors import RatchetError
+
+    try:
+        code: int = args.func(args)
+    except RatchetError as exc:
+        print(f"ratchet: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("ratchet: interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
