@@ -1,0 +1,47 @@
+"""What every suite shares: scoring cases one by one so one agent bug fails one case, not the run."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from core.records import CaseResult
+
+__all__ = ["CaseOutcome", "score_each", "timed"]
+
+logger = logging.getLogger(__name__)
+
+C = TypeVar("C")
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    passed: bool
+    detail: str = ""
+    score: float | None = None
+
+
+def score_each(
+    cases: Sequence[C], case_id: Callable[[C], str], judge: Callable[[C], CaseOutcome]
+) -> list[CaseResult]:
+    """Judge every case; an exception raised by agent code fails that case with its message."""
+    results: list[CaseResult] = []
+    for case in cases:
+        try:
+            outcome = judge(case)
+        except Exception as exc:  # agent code under test may raise anything
+            outcome = CaseOutcome(False, f"{type(exc).__name__}: {exc}"[:500])
+        score = outcome.score if outcome.score is not None else (1.0 if outcome.passed else 0.0)
+        results.append(
+            CaseResult(case_id=case_id(case), passed=outcome.passed, score=score, detail=outcome.detail)
+        )
+    return results
+
+
+def timed(fn: Callable[[], C]) -> tuple[C, float]:
+    started = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - started

@@ -1,0 +1,191 @@
+"""The agent's entry point: `solve(task, tools) -> Solution`.
+
+Classify the intent, pick the language, recall similar solved tasks, then up to
+`task.max_attempts` times: prompt the LLM, extract the code, run it in the sandbox against the
+task's tests or examples, and feed the failure back. The best attempt is returned with its
+evidence; a passing one is remembered for next time.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from mutable import prompts
+from mutable.extract import extract_code
+from mutable.lang import (
+    DEFAULT_LANGUAGE,
+    Language,
+    detect_language,
+    get_language,
+    missing_toolchain_message,
+    run_job,
+)
+from mutable.tools import Attempt, RunResult, Solution, Task, Tools, ToolsError
+
+__all__ = ["Check", "assemble", "check_run", "classify_intent", "solve"]
+
+logger = logging.getLogger(__name__)
+
+RECALL = 2
+
+_EXPLAIN = re.compile(r"^\s*(?:explain|describe|what does|what is|how does|why does)\b", re.IGNORECASE)
+_FIX = re.compile(r"\b(?:fix|debug|repair|broken|doesn'?t work|bug|error in)\b", re.IGNORECASE)
+_MATH = re.compile(
+    r"^\s*(?:differentiate|integrate|simplify|expand|factor|solve|find the (?:derivative|integral|"
+    r"taylor series|series|limit|roots?))\b|\b(?:derivative of|integral of|taylor series of|limit of)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    """Whether a run passed, and the feedback for the LLM when it did not."""
+
+    passed: bool
+    what: str = ""
+    output: str = ""
+
+
+def classify_intent(text: str) -> str:
+    """One of "explain", "fix", "math", "code"."""
+    if _EXPLAIN.search(text):
+        return "explain"
+    if _MATH.search(text) and not re.search(r"\b(?:function|program|class|method)\b", text, re.IGNORECASE):
+        return "math"
+    if _FIX.search(text):
+        return "fix"
+    return "code"
+
+
+def assemble(code: str, task: Task, language: Language) -> dict[str, str]:
+    """The files of one run: the solution followed by the task's tests, in the language's file."""
+    source = code.rstrip("\n") + "\n"
+    if task.tests:
+        source += "\n\n" + task.tests.strip("\n") + "\n"
+    return {language.file: source}
+
+
+def check_run(task: Task, result: RunResult, stdin_expected: str | None = None) -> Check:
+    """Judge one run: the step succeeded and, with an example, printed what was expected."""
+    if result.timed_out:
+        return Check(False, f"timed out in the {result.step} step", result.output)
+    if not result.ok:
+        return Check(False, f"the {result.step} step exited with code {result.exit_code}", result.output)
+    if stdin_expected is not None and result.stdout.strip() != stdin_expected.strip():
+        shown = f"expected output:\n{stdin_expected.strip()}\nactual output:\n{result.stdout.strip()}"
+        return Check(False, "wrong output", shown)
+    return Check(True)
+
+
+def _run_and_check(task: Task, code: str, language: Language, tools: Tools) -> tuple[RunResult, Check]:
+    files = assemble(code, task, language)
+    if not task.examples:
+        result = tools.run(run_job(language, files))
+        return result, check_run(task, result)
+    result = RunResult(ok=False)
+    for example in task.examples:
+        result = tools.run(run_job(language, files, stdin=example.stdin))
+        check = check_run(task, result, example.expected)
+        if not check.passed or result.missing:
+            return result, check
+    return result, Check(True)
+
+
+def _explain(task: Task, language: Language, tools: Tools) -> Solution:
+    messages = [
+        {"role": "system", "content": prompts.EXPLAIN_SYSTEM},
+        {"role": "user", "content": prompts.EXPLAIN.format(text=task.text)},
+    ]
+    try:
+        answer = tools.complete(messages, purpose="solve.explain").text
+    except ToolsError as exc:
+        return Solution(
+            task=task, intent="explain", language=language.name, code="", passed=False, note=str(exc)
+        )
+    return Solution(
+        task=task, intent="explain", language=language.name, code="", passed=True, answer=answer.strip()
+    )
+
+
+def _pick_language(task: Task) -> Language | str:
+    name = task.language or detect_language(task.text) or DEFAULT_LANGUAGE
+    language = get_language(name)
+    if language is None:
+        return f"unknown language {name!r}"
+    return language
+
+
+def solve(task: Task, tools: Tools) -> Solution:
+    """Write code for `task`, run it in the sandbox, retry on failure; return the best attempt."""
+    intent = classify_intent(task.text)
+    picked = _pick_language(task)
+    if isinstance(picked, str):
+        return Solution(
+            task=task, intent=intent, language=task.language or "", code="", passed=False, note=picked
+        )
+    language = picked
+    if intent == "explain":
+        return _explain(task, language, tools)
+    shots = list(tools.recall(task.text, RECALL, language.name))
+    attempts: list[Attempt] = []
+    history: list[prompts.Turn] = []
+    note = ""
+    for number in range(1, max(1, task.max_attempts) + 1):
+        started = tools.now()
+        messages = prompts.build_messages(task, language, examples=shots, history=history)
+        try:
+            reply = tools.complete(messages, purpose="solve", temperature=0.2 if number == 1 else 0.5)
+        except ToolsError as exc:
+            note = f"stopped: {exc}"
+            break
+        code = extract_code(reply.text, language.name)
+        if not code.strip():
+            feedback = prompts.feedback_message("no code block in the reply", reply.text[:300], language)
+            attempts.append(Attempt(number=number, code="", passed=False, feedback=feedback))
+            history.append(prompts.Turn(code=reply.text, feedback=feedback))
+            continue
+        result, check = _run_and_check(task, code, language, tools)
+        if result.missing:
+            note = missing_toolchain_message(language, result.missing)
+            attempts.append(Attempt(number=number, code=code, passed=False, result=result, feedback=note))
+            break
+        feedback = "" if check.passed else prompts.feedback_message(check.what, check.output, language)
+        attempts.append(
+            Attempt(
+                number=number,
+                code=code,
+                passed=check.passed,
+                result=result,
+                feedback=feedback,
+                seconds=tools.now() - started,
+            )
+        )
+        if check.passed:
+            tools.remember(task.text, language.name, code)
+            break
+        history.append(prompts.Turn(code=code, feedback=feedback))
+    best = _best(attempts)
+    return Solution(
+        task=task,
+        intent=intent,
+        language=language.name,
+        code=best.code if best else "",
+        passed=bool(best and best.passed),
+        attempts=tuple(attempts),
+        note=note,
+    )
+
+
+def _best(attempts: list[Attempt]) -> Attempt | None:
+    """The passing attempt, else the last one that built and ran, else the last with code."""
+
+    def rank(attempt: Attempt) -> tuple[int, int]:
+        if attempt.passed:
+            return (3, attempt.number)
+        if attempt.result is not None and attempt.result.step == "run":
+            return (2, attempt.number)
+        return (1 if attempt.code else 0, attempt.number)
+
+    return max(attempts, key=rank, default=None)
