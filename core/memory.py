@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import itertools
+import json
 import logging
 import math
 import os
@@ -35,10 +36,12 @@ __all__ = [
     "MemoryHit",
     "MemoryUnavailable",
     "SolvedTask",
+    "add_goal",
     "code_fingerprint",
     "diff_fingerprint",
     "embed_text",
     "open_memory",
+    "read_goals",
     "scrub_secrets",
 ]
 
@@ -357,3 +360,36 @@ def open_memory(workspace: Workspace, environ: Mapping[str, str] | None = None) 
             "move that directory away to start a fresh memory"
         ) from exc
     return Memory(collection, environ)
+
+
+# --- human goals (.agent/goals.jsonl) ------------------------------------------------------------
+
+
+def add_goal(workspace: Workspace, text: str, environ: Mapping[str, str] | None = None) -> str:
+    """Append a human goal (`ratchet goal "..."`); returns the text as stored (secrets scrubbed)."""
+    clean = " ".join(scrub_secrets(text, environ).split())
+    if not clean:
+        raise ValueError("a goal needs some text")
+    workspace.agent_dir.mkdir(parents=True, exist_ok=True)
+    with workspace.goals_path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"text": clean, "created_at": _now()}, ensure_ascii=False) + "\n")
+    return clean
+
+
+def read_goals(workspace: Workspace) -> tuple[str, ...]:
+    """The goals in `.agent/goals.jsonl`, oldest first (unreadable lines are skipped and logged)."""
+    if not workspace.goals_path.is_file():
+        return ()
+    goals: list[str] = []
+    for number, line in enumerate(workspace.goals_path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            logger.warning("%s:%d is not JSON; skipped", workspace.goals_path, number)
+            continue
+        text = entry.get("text") if isinstance(entry, dict) else None
+        if isinstance(text, str) and text.strip():
+            goals.append(text)
+    return tuple(goals)

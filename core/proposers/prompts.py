@@ -1,0 +1,182 @@
+"""The prompts the LLM proposer sends, and how their context is fitted into a token budget.
+
+These live in core, not in `mutable/`: the agent must not rewrite the rules it is judged by.
+The reply format is deliberately tiny so a 0.5B model can follow it: a `WHY:` line, an
+`EDIT replace <kind> <path>:<symbol>` line and one fenced python block (see `SYSTEM_PROMPT`).
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from core.proposers.parse import find_symbol
+from core.records import EditKind
+
+__all__ = [
+    "CHARS_PER_TOKEN",
+    "SYSTEM_PROMPT",
+    "PromptContext",
+    "build_messages",
+    "estimate_tokens",
+    "module_outline",
+]
+
+logger = logging.getLogger(__name__)
+
+CHARS_PER_TOKEN = 4
+
+SYSTEM_PROMPT = """\
+You improve one function of a Python coding agent. Reply in exactly this format:
+
+WHY: <one sentence: what you change and why>
+EDIT replace function mutable/example.py:count_words
+```python
+def count_words(text: str) -> int:
+    \"\"\"Count the words in text, ignoring punctuation-only tokens.\"\"\"
+    return sum(1 for word in text.split() if any(ch.isalnum() for ch in word))
+```
+
+Rules:
+- One ```python block with the complete new definition of the named symbol.
+- Keep its name and signature. Full type hints (mypy --strict). Standard library only.
+- Make a real change that fixes the failing cases. Never repeat a failed attempt.
+- You may put a new helper function or an import in the same block, nothing else."""
+
+
+@dataclass(frozen=True)
+class PromptContext:
+    """Everything the proposer knows about one target, already rendered as short text lines."""
+
+    path: str
+    symbol: str
+    kind: EditKind
+    module_source: str
+    failing_cases: tuple[str, ...] = ()
+    feedback: str = ""
+    past_attempts: tuple[str, ...] = ()
+    goals: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def estimate_tokens(text: str) -> int:
+    return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+
+
+def _signature(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef, indent: str = "") -> str:
+    body_start = node.body[0].lineno
+    header = "\n".join(lines[node.lineno - 1 : body_start - 1]).strip() or lines[node.lineno - 1].strip()
+    doc = ast.get_docstring(node)
+    first = f'\n{indent}    """{doc.splitlines()[0]}"""' if doc else ""
+    return f"{indent}{header}{first}\n{indent}    ..."
+
+
+def module_outline(source: str, skip: str = "") -> str:
+    """Imports, constants (first line), and the signatures of `source`'s functions and classes."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return ""
+    lines = source.splitlines()
+    out: list[str] = []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            out.append(ast.unparse(node))
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            first = lines[node.lineno - 1]
+            out.append(first if node.end_lineno == node.lineno else f"{first} ...")
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name != skip:
+            out.append(_signature(lines, node))
+        elif isinstance(node, ast.ClassDef):
+            out.append(lines[node.lineno - 1])
+            methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+            out += [_signature(lines, m, "    ") for m in methods if f"{node.name}.{m.name}" != skip]
+            if not methods:
+                out.append("    ...")
+    return "\n".join(out)
+
+
+def _symbol_source(source: str, symbol: str) -> str:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return ""
+    node = find_symbol(tree, symbol)
+    if node is None:
+        return ""
+    segment = ast.get_source_segment(source, node, padded=True) or ""
+    decorators = getattr(node, "decorator_list", [])
+    if decorators:
+        lines = source.splitlines()
+        segment = "\n".join(lines[min(d.lineno for d in decorators) - 1 : node.end_lineno])
+    return segment
+
+
+def _clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - 15)].rstrip() + "\n[... clipped]"
+
+
+def _section(title: str, items: Sequence[str], limit: int) -> str:
+    """`title` and as many `items` as fit in `limit` characters (each item clipped to fit)."""
+    if not items or limit < len(title) + 40:
+        return ""
+    out = [title]
+    used = len(title) + 1
+    for item in items:
+        line = "- " + " ".join(item.split()) if "\n" not in item.strip() else "- " + item.strip()
+        room = limit - used
+        if room < 40:
+            break
+        line = _clip(line, room)
+        out.append(line)
+        used += len(line) + 1
+    return "\n".join(out) if len(out) > 1 else ""
+
+
+def build_messages(context: PromptContext, budget_tokens: int) -> list[dict[str, str]]:
+    """The chat messages for `context`, with the user message fitted into `budget_tokens`.
+
+    Priority: the target's code, then the rest of its module (whole, or as an outline when it
+    does not fit), the last gate failure, the failing cases, past failed attempts, goals, notes.
+    """
+    budget = max(0, budget_tokens * CHARS_PER_TOKEN - len(SYSTEM_PROMPT))
+    kind = "method" if context.kind is EditKind.METHOD else str(context.kind)
+    ask = f"EDIT replace {kind} {context.path}:{context.symbol}"
+    closing = f"\nReply with the WHY line, the line `{ask}`, then one ```python block."
+    parts: list[str] = [f"Task: improve `{context.symbol}` in {context.path}."]
+    remaining = budget - len(parts[0]) - len(closing)
+    whole = f"\nThe module {context.path}:\n```python\n{context.module_source.rstrip()}\n```"
+    if len(whole) <= remaining * 0.6:
+        parts.append(whole)
+    else:
+        symbol = _symbol_source(context.module_source, context.symbol)
+        parts.append(
+            f"\nCurrent code of {context.symbol}:\n```python\n{_clip(symbol, int(remaining * 0.5))}\n```"
+        )
+        outline = module_outline(context.module_source, skip=context.symbol)
+        room = remaining - len(parts[-1]) - 200
+        if outline and room > 200:
+            parts.append(
+                f"\nThe rest of {context.path} (signatures only):\n{_clip(outline, int(room * 0.4))}"
+            )
+    remaining = budget - sum(len(p) + 1 for p in parts) - len(closing)
+    if context.feedback and remaining > 100:
+        block = f"\nYour last try failed this check; fix it:\n{_clip(context.feedback, int(remaining * 0.4))}"
+        parts.append(block)
+        remaining -= len(block) + 1
+    for title, items, share in (
+        ("\nFailing eval cases (make these pass):", context.failing_cases, 0.5),
+        ("\nPast attempts on this symbol that failed (do not repeat them):", context.past_attempts, 0.5),
+        ("\nGoals from the human:", context.goals, 0.6),
+        ("\nNotes from the human:", context.notes, 1.0),
+    ):
+        block = _section(title, items, int(remaining * share))
+        if block:
+            parts.append(block)
+            remaining -= len(block) + 1
+    parts.append(closing)
+    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "\n".join(parts)}]
