@@ -10,9 +10,11 @@ import contextlib
 import logging
 import os
 import re
+import resource
 import selectors
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from pathlib import Path
 __all__ = [
     "SECRET_NAME",
     "ProcResult",
+    "kill_running",
     "run_process",
     "scrub_env",
 ]
@@ -42,6 +45,10 @@ class ProcResult:
     seconds: float
     timed_out: bool = False
     truncated: bool = False
+    #: user + system CPU of the process and the descendants it waited for (from wait4)
+    cpu_seconds: float = 0.0
+    #: peak resident set size of the process or any waited-for descendant (from wait4)
+    peak_memory_bytes: int = 0
 
     @property
     def ok(self) -> bool:
@@ -66,9 +73,44 @@ def scrub_env(
     return clean
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+_LIVE: set[int] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+def kill_running() -> int:
+    """Kill every process group `run_process` has running now (used to abort a candidate)."""
+    with _LIVE_LOCK:
+        groups = list(_LIVE)
+    for pgid in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pgid, signal.SIGKILL)
+    return len(groups)
+
+
+#: after the main process exits, how long to keep reading output its group left in the pipes
+_DRAIN_SECONDS = 1.0
+_STDIN, _EXITED = -1, 0
+
+
+def _kill_group(pgid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(pgid, signal.SIGKILL)
+
+
+def _reap(pid: int, *, block: bool) -> tuple[int, resource.struct_rusage] | None:
+    """`wait4` the child: (exit code as `subprocess` reports it, its rusage), or None while it runs."""
+    wpid, status, usage = os.wait4(pid, 0 if block else os.WNOHANG)
+    if wpid == 0:
+        return None
+    return os.waitstatus_to_exitcode(status), usage
+
+
+def _exit_fd(pid: int) -> int | None:
+    """A pidfd that becomes readable when `pid` exits (None on kernels without pidfd_open)."""
+    try:
+        return os.pidfd_open(pid)
+    except OSError:
+        return None
 
 
 def run_process(
@@ -80,11 +122,16 @@ def run_process(
     stdin: bytes = b"",
     output_limit: int = 1 << 20,
     preexec: Callable[[], None] | None = None,
+    pass_fds: Sequence[int] = (),
 ) -> ProcResult:
     """Run `argv` in its own session; kill the whole process group on timeout or output cap.
 
     `env` is used as given (callers pass `scrub_env(...)`); `None` means a scrubbed copy of ours.
     Output beyond `output_limit` bytes per stream is dropped and the run stopped (`truncated`).
+    `pass_fds` stay open in the child (the sandbox reads a measurement report from one).
+    The run ends when the process exits (a background child holding the pipes does not keep it
+    going); whatever is left of its process group is killed then. CPU time and peak memory come
+    from `wait4`.
     """
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -96,52 +143,88 @@ def run_process(
         stderr=subprocess.PIPE,
         start_new_session=True,
         preexec_fn=preexec,
+        pass_fds=tuple(pass_fds),
     )
-    if stdin and proc.stdin is not None:
-        with contextlib.suppress(BrokenPipeError):
-            proc.stdin.write(stdin)
-        proc.stdin.close()
+    with _LIVE_LOCK:
+        _LIVE.add(proc.pid)
     chunks: dict[int, list[bytes]] = {1: [], 2: []}
     sizes = {1: 0, 2: 0}
     timed_out = truncated = False
+    pending = memoryview(stdin)
+    reaped: tuple[int, resource.struct_rusage] | None = None
+    exited_at = 0.0
+    deadline = started + timeout
     sel = selectors.DefaultSelector()
     assert proc.stdout is not None and proc.stderr is not None
     sel.register(proc.stdout, selectors.EVENT_READ, 1)
     sel.register(proc.stderr, selectors.EVENT_READ, 2)
-    deadline = started + timeout
+    if proc.stdin is not None:
+        os.set_blocking(proc.stdin.fileno(), False)
+        sel.register(proc.stdin, selectors.EVENT_WRITE, _STDIN)
+    pidfd = _exit_fd(proc.pid)
+    if pidfd is not None:
+        sel.register(pidfd, selectors.EVENT_READ, _EXITED)
     try:
-        while sel.get_map():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+        while True:
+            now = time.monotonic()
+            if reaped is None and now >= deadline:
                 timed_out = True
-                _kill_group(proc)
+                _kill_group(proc.pid)
                 break
-            for key, _ in sel.select(timeout=min(remaining, 0.5)):
-                data = os.read(key.fd, 65536)
-                if not data:
+            reading = any(key.data in (1, 2) for key in sel.get_map().values())
+            if reaped is not None and (not reading or now >= exited_at + _DRAIN_SECONDS):
+                break
+            wait = min(deadline - now, 0.5 if pidfd is not None else 0.02)
+            if reaped is not None:
+                wait = min(wait, exited_at + _DRAIN_SECONDS - now)
+            for key, _ in sel.select(timeout=max(wait, 0.0)):
+                if key.data == _EXITED:
                     sel.unregister(key.fileobj)
-                    continue
-                stream = int(key.data)
-                room = output_limit - sizes[stream]
-                if room > 0:
-                    chunks[stream].append(data[:room])
-                sizes[stream] += len(data)
-                if sizes[stream] > output_limit:
-                    truncated = True
-            if truncated:
-                _kill_group(proc)
+                elif key.data == _STDIN:
+                    try:
+                        written = os.write(key.fd, pending[:65536])
+                    except BlockingIOError:
+                        written = 0
+                    except BrokenPipeError:
+                        written = len(pending)
+                    pending = pending[written:]
+                    if not pending:
+                        sel.unregister(key.fileobj)
+                        key.fileobj.close()  # type: ignore[union-attr]
+                else:
+                    data = os.read(key.fd, 65536)
+                    if not data:
+                        sel.unregister(key.fileobj)
+                        continue
+                    stream = int(key.data)
+                    room = output_limit - sizes[stream]
+                    if room > 0:
+                        chunks[stream].append(data[:room])
+                    sizes[stream] += len(data)
+                    if sizes[stream] > output_limit:
+                        truncated = True
+            if truncated and reaped is None:
+                _kill_group(proc.pid)
                 break
+            if reaped is None:
+                reaped = _reap(proc.pid, block=False)
+                if reaped is not None:
+                    exited_at = time.monotonic()
+                    _kill_group(proc.pid)  # leftovers of the group must not hold the pipes open
     finally:
         sel.close()
-        proc.stdout.close()
-        proc.stderr.close()
-    try:
-        returncode = proc.wait(timeout=max(0.0, deadline - time.monotonic()) + 1.0)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _kill_group(proc)
-        returncode = proc.wait()
-    _kill_group(proc)  # nothing of the group may outlive the call
+        if pidfd is not None:
+            os.close(pidfd)
+        for pipe in (proc.stdin, proc.stdout, proc.stderr):
+            if pipe is not None:
+                pipe.close()
+    _kill_group(proc.pid)  # nothing of the group may outlive the call
+    while reaped is None:
+        reaped = _reap(proc.pid, block=True)
+    returncode, usage = reaped
+    proc.returncode = returncode
+    with _LIVE_LOCK:
+        _LIVE.discard(proc.pid)
     return ProcResult(
         argv=tuple(argv),
         returncode=returncode,
@@ -150,4 +233,6 @@ def run_process(
         seconds=time.monotonic() - started,
         timed_out=timed_out,
         truncated=truncated,
+        cpu_seconds=usage.ru_utime + usage.ru_stime,
+        peak_memory_bytes=usage.ru_maxrss * 1024,
     )

@@ -1,0 +1,1 @@
+"""Proposers: turn an Observation into a Proposal (scripted, LLM, codemod)."""
