@@ -32,7 +32,7 @@ from core.config import ModelConfig
 from core.llm.errors import LLMUnavailable
 from core.llm.weights import (
     QWEN_CODER_05B,
-    ProgressCallback,
+    ProgressFactory,
     WeightsError,
     default_model_path,
     prepare_weights,
@@ -103,9 +103,7 @@ def model_settings(config: ModelConfig, environ: Mapping[str, str] | None = None
     return ModelSettings(path, config.alias, config.n_threads, config.n_ctx, True)
 
 
-def ensure_weights(
-    settings: ModelSettings, *, progress: Callable[[int], ProgressCallback] | None = None
-) -> Path:
+def ensure_weights(settings: ModelSettings, *, progress: ProgressFactory | None = None) -> Path:
     """The model file, ready to load: bundled weights assembled and verified, a custom file checked."""
     if settings.bundled:
         return prepare_weights(settings.path, QWEN_CODER_05B, progress=progress)

@@ -23,6 +23,8 @@ from core.errors import RatchetError
 
 __all__ = [
     "QWEN_CODER_05B",
+    "ProgressCallback",
+    "ProgressFactory",
     "WeightParts",
     "WeightsError",
     "WeightsSpec",
@@ -36,8 +38,10 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
-#: called with the number of bytes just copied
+#: called with the number of bytes just processed
 ProgressCallback = Callable[[int], None]
+#: called once per phase with what is being done ("assembling", "verifying") and the total bytes
+ProgressFactory = Callable[[str, int], ProgressCallback]
 
 
 class WeightsError(RatchetError):
@@ -172,20 +176,20 @@ def prepare_weights(
     spec: WeightsSpec = QWEN_CODER_05B,
     *,
     parts: WeightParts | None = None,
-    progress: Callable[[int], ProgressCallback] | None = None,
+    progress: ProgressFactory | None = None,
 ) -> Path:
     """Make sure `target` holds the verified model; assemble it from the parts when needed.
 
     Fast when already done (size + stamp). A file of the right size without a stamp is
     re-hashed once; a wrong file is rebuilt. The assembled bytes go to `<target>.part` and are
     renamed into place only after size and sha256 match, so `target` is never a partial file.
-    `progress(total_bytes)` is called once and returns the callback to advance by bytes done.
+    `progress(label, total_bytes)` starts a phase and returns the callback to advance by bytes done.
     """
     if weights_status(target, spec).verified:
         return target
     if target.is_file() and target.stat().st_size == spec.size:
         logger.info("verifying %s", target)
-        advance = progress(spec.size) if progress else None
+        advance = progress(f"verifying {target.name}", spec.size) if progress else None
         if _sha256_of(target, advance) == spec.sha256:
             _write_stamp(target, spec)
             return target
@@ -197,7 +201,7 @@ def prepare_weights(
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     digest = hashlib.sha256()
-    advance = progress(total) if progress else None
+    advance = progress(f"assembling {target.name}", total) if progress else None
     logger.info("assembling %s from %d parts", target, len(parts.paths))
     try:
         with partial.open("wb") as out:
