@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from mutable import prompts
+from mutable import prompts, symbolic
 from mutable.extract import extract_code
 from mutable.lang import (
     DEFAULT_LANGUAGE,
@@ -22,13 +22,15 @@ from mutable.lang import (
     missing_toolchain_message,
     run_job,
 )
-from mutable.tools import Attempt, RunResult, Solution, Task, Tools, ToolsError
+from mutable.repair import repair_syntax
+from mutable.tools import Attempt, RunJob, RunResult, Solution, Step, Task, Tools, ToolsError
 
 __all__ = ["Check", "assemble", "check_run", "classify_intent", "solve"]
 
 logger = logging.getLogger(__name__)
 
 RECALL = 2
+SYMPY_TIMEOUT = 30.0
 
 _EXPLAIN = re.compile(r"^\s*(?:explain|describe|what does|what is|how does|why does)\b", re.IGNORECASE)
 _FIX = re.compile(r"\b(?:fix|debug|repair|broken|doesn'?t work|bug|error in)\b", re.IGNORECASE)
@@ -109,6 +111,48 @@ def _explain(task: Task, language: Language, tools: Tools) -> Solution:
     )
 
 
+@dataclass(frozen=True)
+class MathResult:
+    """What sympy answered for a symbolic task (or why it could not)."""
+
+    problem: symbolic.MathProblem
+    script: str
+    answer: str | None
+    result: RunResult
+
+
+def _sympy(task: Task, tools: Tools) -> MathResult | None:
+    """Run a sympy script for the task in the sandbox; None when the task is not one sympy reads."""
+    problem = symbolic.parse_math(task.text)
+    if problem is None:
+        return None
+    script = symbolic.sympy_script(problem)
+    job = RunJob(
+        language="python",
+        files={"solve_math.py": script},
+        steps=(Step(argv=("{python}", "solve_math.py")),),
+        timeout=SYMPY_TIMEOUT,
+    )
+    result = tools.run(job)
+    answer = symbolic.answer_from_output(result.stdout) if result.ok else None
+    return MathResult(problem=problem, script=script, answer=answer, result=result)
+
+
+def _math_solution(task: Task, intent: str, math: MathResult) -> Solution:
+    """The answer itself, with the sympy script that computed it as the code (no language asked)."""
+    attempt = Attempt(number=1, code=math.script, passed=math.answer is not None, result=math.result)
+    return Solution(
+        task=task,
+        intent=intent,
+        language="python",
+        code=math.script,
+        passed=math.answer is not None,
+        attempts=(attempt,),
+        answer=math.answer or "",
+        note="" if math.answer is not None else "sympy could not answer: " + math.result.output[-300:],
+    )
+
+
 def _pick_language(task: Task) -> Language | str:
     name = task.language or detect_language(task.text) or DEFAULT_LANGUAGE
     language = get_language(name)
@@ -128,19 +172,37 @@ def solve(task: Task, tools: Tools) -> Solution:
     language = picked
     if intent == "explain":
         return _explain(task, language, tools)
+    answer = ""
+    user_text: str | None = None
+    if intent == "math":
+        math = _sympy(task, tools)
+        if math is not None and (math.answer is None or not _asked_for_code(task)):
+            return _math_solution(task, intent, math)
+        if math is not None and math.answer is not None:
+            answer = math.answer
+            user_text = prompts.MATH_TO_CODE.format(
+                text=task.text.strip(),
+                answer=answer,
+                display=language.display,
+                entry=f" as `{task.entry_point}`" if task.entry_point else "",
+            )
     shots = list(tools.recall(task.text, RECALL, language.name))
     attempts: list[Attempt] = []
     history: list[prompts.Turn] = []
     note = ""
     for number in range(1, max(1, task.max_attempts) + 1):
         started = tools.now()
-        messages = prompts.build_messages(task, language, examples=shots, history=history)
+        messages = prompts.build_messages(
+            task, language, examples=shots, history=history, user_text=user_text
+        )
         try:
             reply = tools.complete(messages, purpose="solve", temperature=0.2 if number == 1 else 0.5)
         except ToolsError as exc:
             note = f"stopped: {exc}"
             break
         code = extract_code(reply.text, language.name)
+        if language.name == "python":
+            code = repair_syntax(code, language.name)
         if not code.strip():
             feedback = prompts.feedback_message("no code block in the reply", reply.text[:300], language)
             attempts.append(Attempt(number=number, code="", passed=False, feedback=feedback))
@@ -174,8 +236,14 @@ def solve(task: Task, tools: Tools) -> Solution:
         code=best.code if best else "",
         passed=bool(best and best.passed),
         attempts=tuple(attempts),
+        answer=answer,
         note=note,
     )
+
+
+def _asked_for_code(task: Task) -> bool:
+    """A symbolic task that also wants code: a language, tests, or an entry point was given."""
+    return bool(task.language or task.tests or task.entry_point or detect_language(task.text))
 
 
 def _best(attempts: list[Attempt]) -> Attempt | None:
