@@ -39,7 +39,6 @@ _OUT_OF_MEMORY = re.compile(
     r"MemoryError|Cannot allocate memory|std::bad_alloc|out of memory|memory allocation of \d+ bytes "
     r"failed|OutOfMemoryError",
 )
-_CPU_SIGNALS = (signal.SIGXCPU, signal.SIGKILL)
 
 
 def validate_request(request: SandboxRequest) -> None:
@@ -166,7 +165,8 @@ def _stop_reason(proc: ProcResult, limits: Limits, sig: int) -> StopReason:
         return StopReason.OUTPUT_CAP
     if proc.timed_out:
         return StopReason.TIMEOUT
-    if sig in _CPU_SIGNALS and proc.cpu_seconds >= limits.cpu_seconds - 0.05:
+    # SIGXCPU comes only from the soft limit; SIGKILL from the hard one, a second later
+    if sig == signal.SIGXCPU or (sig == signal.SIGKILL and proc.cpu_seconds >= 0.9 * limits.cpu_seconds):
         return StopReason.CPU
     if proc.returncode != 0 and _OUT_OF_MEMORY.search(proc.stderr[-4096:]):
         return StopReason.MEMORY
