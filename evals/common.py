@@ -1,4 +1,9 @@
-"""What every suite shares: scoring cases one by one so one agent bug fails one case, not the run."""
+"""What every suite shares: the result records and scoring cases one by one.
+
+The records mirror `core.records.CaseResult` / `SuiteResult` / `Scores` field for field, so the
+JSON `evals.run` writes is what core reads; they are defined here because the evals run inside
+the sandbox, where only the workspace tree and the interpreter are visible (not core).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,33 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from core.records import CaseResult
-
-__all__ = ["CaseOutcome", "score_each", "timed"]
+__all__ = ["CaseOutcome", "CaseResult", "Scores", "SuiteResult", "score_each", "timed"]
 
 logger = logging.getLogger(__name__)
 
 C = TypeVar("C")
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    case_id: str
+    passed: bool
+    score: float = 0.0
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    name: str
+    deterministic: bool
+    cases: tuple[CaseResult, ...] = ()
+    trials: tuple[float, ...] = ()
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Scores:
+    suites: tuple[SuiteResult, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from core.records import CaseResult
-from evals.common import CaseOutcome, score_each
+from evals.common import CaseOutcome, CaseResult, score_each
 
 __all__ = ["CASES", "Case", "evaluate", "judge"]
 

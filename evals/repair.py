@@ -14,8 +14,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from core.records import CaseResult
-from evals.common import CaseOutcome, score_each
+from evals.common import CaseOutcome, CaseResult, score_each
 
 __all__ = ["CASES", "Case", "evaluate", "judge", "same_code"]
 

@@ -1,14 +1,17 @@
 """Run eval suites and write their scores: `python -m evals.run --suite NAME --out FILE [--trials K]`.
 
 Run with the workspace (or candidate worktree) as the current directory, so `mutable` is the
-agent under test. Writes `core.records.Scores` JSON and exits 0 whenever the suites ran, whatever
-their scores; a crash of the runner itself exits non-zero.
+agent under test. Needs only the standard library, the agent and (for `sympy-math`) sympy, so it
+runs inside the sandbox, where core is not importable. Writes `core.records.Scores` JSON and
+exits 0 whenever the suites ran, whatever their scores; a crash of the runner exits non-zero.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
+import json
 import logging
 import sys
 import time
@@ -17,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.records import Scores, SuiteResult, to_json
+from evals.common import Scores, SuiteResult
 
 __all__ = ["SuiteSpec", "load_suites", "main", "run_suite"]
 
@@ -87,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if str(Path.cwd()) not in sys.path:
         sys.path.insert(0, str(Path.cwd()))
     scores = Scores(suites=tuple(run_suite(specs[n], trials=args.trials) for n in names))
-    Path(args.out).write_text(to_json(scores) + "\n", encoding="utf-8")
+    Path(args.out).write_text(json.dumps(dataclasses.asdict(scores), indent=2) + "\n", encoding="utf-8")
     return 0
 
 

@@ -14,8 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from core.records import CaseResult
-from evals.common import CaseOutcome, score_each
+from evals.common import CaseOutcome, CaseResult, score_each
 
 __all__ = ["CASES", "Case", "equivalent", "evaluate", "judge"]
 
