@@ -30,6 +30,7 @@ from core.events import CycleFinished, EventSink, LogLine, Phase, PhaseChanged, 
 from core.gates import DEFAULT_GATES, Gate, GateContext, Validation, run_gates
 from core.gitops import GitRepo
 from core.journal import Journal, WorkspaceLock
+from core.journal import Phase as JournalPhase
 from core.policy import Policy, load_policy
 from core.procs import kill_running
 from core.proposers.base import NoProposal, Observation, Proposer
@@ -143,6 +144,11 @@ class Supervisor:
     def policy(self) -> Policy:
         return load_policy(self.workspace.policy_path)
 
+    def _journal_phase(self, phase: JournalPhase) -> None:
+        entry = self.journal.read()
+        if entry is not None:
+            self.journal.write(replace(entry, phase=phase))
+
     def abort(self) -> None:
         """Abort the candidate in flight (from another thread or a signal handler)."""
         self.cancelled.set()
@@ -187,7 +193,9 @@ class Supervisor:
         return build_observation(self.workspace, self.baseline(), **extra)  # type: ignore[arg-type]
 
     # --- validate --------------------------------------------------------------------------
-    def validate(self, proposal: Proposal, applier: Applier | None = None) -> tuple[Candidate, Validation]:
+    def validate(
+        self, proposal: Proposal, applier: Applier | None = None, gates: Sequence[Gate] | None = None
+    ) -> tuple[Candidate, Validation]:
         """Open a candidate, apply the change, run the gates. The caller commits or discards."""
         self.require_clean()
         require_seal(self.workspace.protected)
@@ -224,7 +232,8 @@ class Supervisor:
                 cache_dir=self.workspace.cache_dir,
                 scratch=scratch,
             )
-            validation = run_gates(ctx, self.gates, self.sink, cancelled=self.cancelled.is_set)
+            self._journal_phase(JournalPhase.VALIDATING)
+            validation = run_gates(ctx, gates or self.gates, self.sink, cancelled=self.cancelled.is_set)
             _rmtree(scratch)
             return candidate, validation
         except BaseException:
@@ -240,9 +249,10 @@ class Supervisor:
         applier: Applier | None = None,
         kind: str = "proposal",
         reverts: int | None = None,
+        gates: Sequence[Gate] | None = None,
     ) -> CycleOutcome:
         """Validate one change, ask `decide`, then commit it as a checkpoint or discard it."""
-        candidate, validation = self.validate(proposal, applier)
+        candidate, validation = self.validate(proposal, applier, gates)
         report = validation.report
         try:
             if self.cancelled.is_set():
@@ -270,6 +280,7 @@ class Supervisor:
                     candidate.changed,
                 )
                 self.sink(PhaseChanged(Phase.AWAITING_APPROVAL, proposal.summary))
+                self._journal_phase(JournalPhase.DECIDING)
                 verdict = decide(review)
                 if verdict.decision is Decision.ACCEPT and not self.cancelled.is_set():
                     require_seal(self.workspace.protected)

@@ -30,6 +30,7 @@ __all__ = [
     "GateOutcome",
     "Validation",
     "excerpt",
+    "gates_allowing_regression",
     "run_gates",
 ]
 
@@ -237,9 +238,16 @@ class PytestGate:
 
 
 class EvalGate:
-    """Run the configured suites in the sandbox and compare with the baseline, noise-aware."""
+    """Run the configured suites in the sandbox and compare with the baseline, noise-aware.
+
+    `allow_regression` is a human's explicit override (e.g. `ratchet revert --allow-regression`):
+    the suites still run and the regressions are recorded, but they do not fail the gate.
+    """
 
     name = "evals"
+
+    def __init__(self, *, allow_regression: bool = False) -> None:
+        self.allow_regression = allow_regression
 
     def run(self, ctx: GateContext) -> GateOutcome:
         from core.evalcompare import compare_scores
@@ -261,8 +269,11 @@ class EvalGate:
         locs = tuple(
             Location(f"evals/{c.suite}", 0, f"case {c.case_id} newly fails") for c in comparison.regressions
         )
+        passed, summary = comparison.passed, comparison.summary()
+        if not passed and self.allow_regression:
+            passed, summary = True, f"{summary} [regression accepted by a human override]"
         return GateOutcome(
-            GateResult(self.name, comparison.passed, 0.0, comparison.summary(), excerpt(run.output), locs),
+            GateResult(self.name, passed, 0.0, summary, excerpt(run.output), locs),
             scores=run.scores,
         )
 
@@ -303,6 +314,11 @@ DEFAULT_GATES: tuple[Gate, ...] = (
     EvalGate(),
     IntegrityGate(),
 )
+
+
+def gates_allowing_regression(gates: Sequence[Gate] = DEFAULT_GATES) -> tuple[Gate, ...]:
+    """The same pipeline with the eval gate's human override on."""
+    return tuple(EvalGate(allow_regression=True) if isinstance(g, EvalGate) else g for g in gates)
 
 
 def run_gates(

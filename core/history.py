@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from core.checkpoints import TAG_PREFIX, CheckpointInfo, load_checkpoint, parse_trailers
 from core.cycle import CycleOutcome, Decider, Supervisor
 from core.errors import RatchetError
+from core.gates import gates_allowing_regression
 from core.gitops import GitRepo
 from core.records import Proposal
 
@@ -85,8 +86,14 @@ def checkpoint_diff(repo: GitRepo, number: int, other: int | None = None) -> str
     ).stdout
 
 
-def revert_checkpoint(sup: Supervisor, number: int, decide: Decider) -> CycleOutcome:
-    """A new, gated checkpoint whose change undoes checkpoint `number` in mutable/."""
+def revert_checkpoint(
+    sup: Supervisor, number: int, decide: Decider, *, allow_regression: bool = False
+) -> CycleOutcome:
+    """A new, gated checkpoint whose change undoes checkpoint `number` in mutable/.
+
+    Undoing an improvement usually regresses the evals, so the eval gate refuses it unless a
+    human passes `allow_regression` (the regression is still measured and recorded).
+    """
     info = _on_branch(sup.repo, sup.agent_branch, number)
     if not info.checkpoint.parent:
         raise RatchetError("checkpoint 0 is the seed; use `ratchet reset` to go back, not revert")
@@ -108,7 +115,8 @@ def revert_checkpoint(sup: Supervisor, number: int, decide: Decider) -> CycleOut
         proposer="revert",
         title=f"revert checkpoint {number}",
     )
-    return sup.submit(proposal, decide, applier=apply, kind="revert", reverts=number)
+    gates = gates_allowing_regression(sup.gates) if allow_regression else None
+    return sup.submit(proposal, decide, applier=apply, kind="revert", reverts=number, gates=gates)
 
 
 def reset_to(sup: Supervisor, number: int) -> str:

@@ -26,6 +26,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("revert", help="a new, gated checkpoint that undoes checkpoint N")
     p.add_argument("number", type=int)
+    p.add_argument(
+        "--allow-regression",
+        action="store_true",
+        help="accept the eval regression that undoing an improvement causes (recorded in the manifest)",
+    )
     add_json_flag(p)
     p.set_defaults(func=cmd_revert)
 
@@ -103,6 +108,7 @@ def cmd_revert(args: argparse.Namespace) -> int:
             sup,
             args.number,
             lambda review: Verdict(Decision.ACCEPT, f"revert of {args.number} requested", "human"),
+            allow_regression=args.allow_regression,
         )
     if args.json:
         print_json(
