@@ -193,12 +193,14 @@ def live_record(workspace: Workspace) -> ServerRecord | None:
 
 
 def _is_our_server(pid: int) -> bool:
-    """Guard against a recycled pid: the process must be a ratchet / core.llm python process."""
+    """Guard against a recycled pid: the process must be `python -m core.llm` or `ratchet model serve`."""
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return _alive(pid)  # no /proc: trust the record
-    return b"core.llm" in cmdline or b"ratchet" in cmdline
+    if b"core.llm" in args:
+        return True
+    return any(Path(a.decode(errors="replace")).name == "ratchet" for a in args) and b"serve" in args
 
 
 def stop_server(workspace: Workspace, timeout: float = 15.0) -> ServerRecord | None:

@@ -148,6 +148,10 @@ def _fix(setting: str) -> str:
     )
 
 
+def _usd(amount: float) -> str:
+    return f"${amount:,.4f}" if amount >= 0.01 else f"${amount:.6f}"
+
+
 def check_budget(ledger: Ledger, budget: BudgetConfig, now: datetime | None = None) -> None:
     """Raise `BudgetExceeded` when a budget is already used up; 0 means unlimited."""
     if not (budget.tokens or budget.cost_usd or budget.calls_per_hour):
@@ -161,7 +165,7 @@ def check_budget(ledger: Ledger, budget: BudgetConfig, now: datetime | None = No
         )
     if budget.cost_usd and totals.cost_usd >= budget.cost_usd:
         raise BudgetExceeded(
-            f"cost budget used up: ${totals.cost_usd:.4f} of ${budget.cost_usd:.4f} ({where}); "
+            f"cost budget used up: {_usd(totals.cost_usd)} of {_usd(budget.cost_usd)} ({where}); "
             + _fix("budget.cost_usd")
         )
     if budget.calls_per_hour:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 from core.config import ConfigError, resolve_secret
 from core.llm.errors import LLMRequestFailed, LLMUnavailable
@@ -182,19 +182,13 @@ def call_provider(
     )
     try:
         response = litellm.completion(**kwargs)
-    except (exc_mod.AuthenticationError, exc_mod.PermissionDeniedError) as exc:
+    except openai_base as exc:
+        if getattr(exc, "status_code", None) not in (401, 403):
+            _raise_classified(route, exc, key, transient, exc_mod.NotFoundError)
         var = _key_var(litellm, route)
         raise LLMUnavailable(
             f"{route.name} refused the credentials from {var} ({_short(exc, key)}); check the key in {var}"
         ) from None
-    except exc_mod.NotFoundError as exc:
-        raise LLMUnavailable(
-            f"{route.name}: the provider does not know this model ({_short(exc, key)}); check [llm] model"
-        ) from None
-    except transient as exc:
-        raise TransientFailure(f"{type(exc).__name__}: {_short(exc, key)}") from None
-    except openai_base as exc:  # every other litellm error derives from openai's base: a rejected request
-        raise LLMRequestFailed(f"{route.name} rejected the request: {_short(exc, key)}") from None
     choice = response.choices[0]
     text = getattr(choice.message, "content", None) or ""
     usage = getattr(response, "usage", None)
@@ -210,6 +204,23 @@ def call_provider(
         tokens_out=_int(getattr(usage, "completion_tokens", 0)),
         cost_usd=cost,
     )
+
+
+def _raise_classified(
+    route: Route,
+    exc: BaseException,
+    key: str | None,
+    transient: tuple[type[BaseException], ...],
+    not_found: type[BaseException],
+) -> NoReturn:
+    """Turn a litellm error (all derive from openai's base error) into ours."""
+    if isinstance(exc, not_found):
+        raise LLMUnavailable(
+            f"{route.name}: the provider does not know this model ({_short(exc, key)}); check [llm] model"
+        ) from None
+    if isinstance(exc, transient):
+        raise TransientFailure(f"{type(exc).__name__}: {_short(exc, key)}") from None
+    raise LLMRequestFailed(f"{route.name} rejected the request: {_short(exc, key)}") from None
 
 
 _LITELLM_PREFIX = re.compile(r"^(litellm\.\w+: )?(\w+: )?(OpenAIException - )?")

@@ -92,7 +92,7 @@ class FakeChatServer:
             self.requests.append(SeenRequest(path, body, authorization))
             index = sum(1 for r in self.requests if r.path.endswith("/chat/completions")) - 1
         if self.require_key and authorization != f"Bearer {self.require_key}":
-            return 401, _error("invalid api key", "invalid_request_error", 401)
+            return 401, _error("Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
         if index < self.fail_first:
             return self.fail_status, _error("temporarily unavailable", "server_error", self.fail_status)
         text = self.replies[(index - self.fail_first) % len(self.replies)]
@@ -149,5 +149,5 @@ class FakeChatServer:
         return Handler
 
 
-def _error(message: str, kind: str, code: int) -> dict[str, Any]:
+def _error(message: str, kind: str, code: int | str) -> dict[str, Any]:
     return {"error": {"message": message, "type": kind, "code": code}}
