@@ -111,8 +111,10 @@ def choose_target(observation: Observation, modules: Mapping[str, Sequence[str]]
     signals += [(_tokens(goal), 2.0) for goal in observation.goals]
 
     def score(pair: tuple[str, str]) -> float:
-        words = _tokens(Path(pair[0]).stem) | _tokens(pair[1])
-        return sum(weight for toks, weight in signals for t in toks if _matches(t, words))
+        module, symbol = _tokens(Path(pair[0]).stem), _tokens(pair[1])
+        return sum(
+            weight * (_matches(t, module) + _matches(t, symbol)) for toks, weight in signals for t in toks
+        )
 
     scored = [(score(p), not p[1].split(".")[-1].startswith("_"), p) for p in pairs]
     best = max(scored)[:2]
@@ -243,8 +245,10 @@ class LLMProposer:
     def _context(self, observation: Observation, request: EditRequest) -> PromptContext:
         target = f"{request.path}:{request.target}"
         cases = tuple(
-            f"{c.suite}/{c.case_id}: {c.detail[:_DETAIL_CHARS]}".rstrip(": ")
-            for c in observation.failing_cases
+            dict.fromkeys(
+                f"{c.suite}/{c.case_id}: {c.detail[:_DETAIL_CHARS]}".rstrip(": ")
+                for c in observation.failing_cases
+            )
         )
         feedback = ""
         if observation.feedback is not None:

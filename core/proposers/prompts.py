@@ -114,6 +114,28 @@ def _symbol_source(source: str, symbol: str) -> str:
     return segment
 
 
+def _called_helpers(source: str, symbol: str) -> list[str]:
+    """The source of the module-level functions `symbol` calls by name, in order of first call."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return []
+    node = find_symbol(tree, symbol)
+    if node is None:
+        return []
+    functions = {
+        n.name: n
+        for n in tree.body
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n is not node
+    }
+    called: list[str] = []
+    for call in ast.walk(node):
+        name = call.func.id if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) else ""
+        if name in functions and name not in called:
+            called.append(name)
+    return [_symbol_source(source, name) + "\n" for name in called]
+
+
 def _clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
@@ -157,6 +179,15 @@ def build_messages(context: PromptContext, budget_tokens: int) -> list[dict[str,
         parts.append(
             f"\nCurrent code of {context.symbol}:\n```python\n{_clip(symbol, int(remaining * 0.5))}\n```"
         )
+        helpers = _called_helpers(context.module_source, context.symbol)
+        room = int((remaining - len(parts[-1])) * 0.35)
+        shown = [h for h in helpers if len(h) < room]
+        while shown and sum(len(h) + 1 for h in shown) > room:
+            shown.pop()
+        if shown:
+            parts.append(
+                "\nFunctions of the module it calls:\n```python\n" + "\n".join(shown).rstrip() + "\n```"
+            )
         outline = module_outline(context.module_source, skip=context.symbol)
         room = remaining - len(parts[-1]) - 200
         if outline and room > 200:
