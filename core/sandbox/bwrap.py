@@ -137,7 +137,7 @@ def bwrap_argv(
     argv = [bwrap]
     if setpriv is None:
         argv += ["--unshare-all", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID), "--cap-drop", "ALL"]
-        argv += ["--disable-userns"]
+        argv += ["--unshare-user", "--disable-userns"]
     else:
         argv += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
         argv += ["--cap-drop", "ALL"]

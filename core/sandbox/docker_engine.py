@@ -90,6 +90,7 @@ def container_kwargs(
         "environment": dict(env),
         "user": f"{SANDBOX_UID}:{SANDBOX_GID}",
         "network_disabled": not request.network,
+        "network_mode": "bridge" if request.network else "none",
         "mem_limit": limits.memory_bytes,
         "memswap_limit": limits.memory_bytes,
         "nano_cpus": _NANO_CPUS,
@@ -157,7 +158,7 @@ class DockerSandbox:
         timed_out = False
         status = -1
         try:
-            stream = container.attach(stdout=True, stderr=True, stream=True, logs=True, demux=True)
+            stream = container.attach(stdout=True, stderr=True, stream=True, logs=False, demux=True)
             container.start()
             reader = threading.Thread(target=_pump, args=(stream, output, container), daemon=True)
             reader.start()
