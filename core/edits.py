@@ -131,6 +131,8 @@ def _apply(source: str, edit: Edit) -> str:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
         raise _Rejected(f"the module does not parse (line {exc.raw_line}: {exc.message})") from None
+    if not module.body:  # a new or empty module: its first statement ends with a newline
+        module = module.with_changes(has_trailing_newline=True)
     parts = _split_target(edit)
     if edit.kind is EditKind.IMPORT:
         first_party = edit.path.split("/", 1)[0]
@@ -475,8 +477,10 @@ def _insert(
 
 
 def _remove_at(body: _Body, index: int, scope: _Scope) -> _Body:
-    """Drop a statement (with its own comments); a first statement's successor loses its gap."""
-    del body[index]
+    """Drop a statement with its comments; its successor keeps the gap (none at a block's start)."""
+    removed = body.pop(index)
+    if 0 < index < len(body):
+        body[index] = _with_blanks(body[index], _blank_count(removed))
     if index == 0 and body:
         successor = body[0]
         kept = [line for line in _leading(successor) if line.comment is not None]

@@ -55,6 +55,15 @@ OLD_LOOKUP = """\
 """
 
 
+ENTRY = '''\
+    class Entry:
+        """One language."""
+
+        def label(self) -> str:
+            return "entry"
+'''
+
+
 # --- replace ------------------------------------------------------------------------------------
 
 
@@ -115,7 +124,10 @@ def test_replace_method_reindents_code_written_at_top_level(sample: str) -> None
 
 
 def test_replace_method_accepts_code_copied_with_class_indentation(sample: str) -> None:
-    code = "    def lookup(self, name: str) -> str | None:\n        return name if name in self.names else None\n"
+    code = (
+        "    def lookup(self, name: str) -> str | None:\n"
+        "        return name if name in self.names else None\n"
+    )
     after = applied(sample, edit(EditOp.REPLACE, EditKind.METHOD, "Registry.lookup", code))
     assert after == swapped(sample, OLD_LOOKUP, code)
 
@@ -131,7 +143,11 @@ def test_replace_decorated_method_uses_the_decorators_in_the_code(sample: str) -
 def test_replace_method_of_nested_class(sample: str) -> None:
     old = '        def label(self) -> str:\n            return "entry"\n'
     code = 'def label(self) -> str:\n    """A label."""\n    return f"entry {id(self)}"\n'
-    new = '        def label(self) -> str:\n            """A label."""\n            return f"entry {id(self)}"\n'
+    new = (
+        "        def label(self) -> str:\n"
+        '            """A label."""\n'
+        '            return f"entry {id(self)}"\n'
+    )
     after = applied(sample, edit(EditOp.REPLACE, EditKind.METHOD, "Registry.Entry.label", code))
     assert after == swapped(sample, old, new)
 
@@ -144,7 +160,7 @@ def test_replace_class_keeps_its_leading_lines(sample: str) -> None:
 
 
 def test_replace_nested_class(sample: str) -> None:
-    old = '    class Entry:\n        """One language."""\n\n        def label(self) -> str:\n            return "entry"\n'
+    old = ENTRY
     code = 'class Entry:\n    """One language, by name."""\n\n    name: str = ""\n'
     new = '    class Entry:\n        """One language, by name."""\n\n        name: str = ""\n'
     after = applied(sample, edit(EditOp.REPLACE, EditKind.CLASS, "Registry.Entry", code))
@@ -180,7 +196,11 @@ def test_replace_one_name_of_a_from_import_moves_it_to_its_section(sample: str) 
     code = "from pydantic.dataclasses import dataclass\n"
     after = applied(sample, edit(EditOp.REPLACE, EditKind.IMPORT, "dataclass", code))
     old = "from dataclasses import dataclass, field\n\nfrom mutable import tools\n"
-    new = "from dataclasses import field\n\nfrom pydantic.dataclasses import dataclass\n\nfrom mutable import tools\n"
+    new = (
+        "from dataclasses import field\n\n"
+        "from pydantic.dataclasses import dataclass\n\n"
+        "from mutable import tools\n"
+    )
     assert after == swapped(sample, old, new)
 
 
@@ -201,7 +221,9 @@ def test_add_async_function(sample: str) -> None:
 
 def test_add_function_goes_before_a_main_guard() -> None:
     source = 'def main() -> None:\n    pass\n\n\nif __name__ == "__main__":\n    main()\n'
-    after = applied(source, edit(EditOp.ADD, EditKind.FUNCTION, "helper", "def helper() -> int:\n    return 1\n"))
+    after = applied(
+        source, edit(EditOp.ADD, EditKind.FUNCTION, "helper", "def helper() -> int:\n    return 1\n")
+    )
     expected = (
         "def main() -> None:\n    pass\n\n\ndef helper() -> int:\n    return 1\n\n\n"
         'if __name__ == "__main__":\n    main()\n'
@@ -248,7 +270,9 @@ def test_add_method_replaces_a_placeholder_body() -> None:
 
 
 def test_add_method_to_one_line_class() -> None:
-    after = applied("class A: ...\n", edit(EditOp.ADD, EditKind.METHOD, "A.f", "def f(self) -> int:\n    return 1\n"))
+    after = applied(
+        "class A: ...\n", edit(EditOp.ADD, EditKind.METHOD, "A.f", "def f(self) -> int:\n    return 1\n")
+    )
     assert after == "class A:\n    def f(self) -> int:\n        return 1\n"
 
 
@@ -279,22 +303,47 @@ def test_add_assignment_to_a_module_without_header() -> None:
         ("import os\n", "import logging\nimport re\n", "import logging\nimport os\nimport re\n"),
         ("import abc\n", "import logging\n", "import abc\nimport logging\n"),
         ("import sys\n", "import re\n", "import re\nimport sys\n"),
-        ("from typing import Any\n", "from dataclasses import dataclass, field\n",
-         "from dataclasses import dataclass, field\nfrom typing import Any\n"),
-        ("from dataclasses import replace\n", "from dataclasses import dataclass, field\n",
-         "from dataclasses import dataclass, field, replace\n"),
-        ("from dataclasses import asdict\n", "from dataclasses import dataclass, field\n",
-         "from dataclasses import asdict, dataclass, field\n"),
-        ("from dataclasses import MISSING\n", "from dataclasses import dataclass, field\n",
-         "from dataclasses import MISSING, dataclass, field\n"),
-        ("import yaml\n", "from dataclasses import dataclass, field\n\n",
-         "from dataclasses import dataclass, field\n\nimport yaml\n\n"),
+        (
+            "from typing import Any\n",
+            "from dataclasses import dataclass, field\n",
+            "from dataclasses import dataclass, field\nfrom typing import Any\n",
+        ),
+        (
+            "from dataclasses import replace\n",
+            "from dataclasses import dataclass, field\n",
+            "from dataclasses import dataclass, field, replace\n",
+        ),
+        (
+            "from dataclasses import asdict\n",
+            "from dataclasses import dataclass, field\n",
+            "from dataclasses import asdict, dataclass, field\n",
+        ),
+        (
+            "from dataclasses import MISSING\n",
+            "from dataclasses import dataclass, field\n",
+            "from dataclasses import MISSING, dataclass, field\n",
+        ),
+        (
+            "import yaml\n",
+            "from dataclasses import dataclass, field\n\n",
+            "from dataclasses import dataclass, field\n\nimport yaml\n\n",
+        ),
         ("from mutable import lang\n", "from mutable import tools\n", "from mutable import lang, tools\n"),
-        ("from mutable.extract import parse\n", "from mutable import tools\n",
-         "from mutable import tools\nfrom mutable.extract import parse\n"),
-        ("from . import helpers\n", "from mutable import tools\n", "from mutable import tools\n\nfrom . import helpers\n"),
-        ("from __future__ import division\n", "from __future__ import annotations\n",
-         "from __future__ import annotations, division\n"),
+        (
+            "from mutable.extract import parse\n",
+            "from mutable import tools\n",
+            "from mutable import tools\nfrom mutable.extract import parse\n",
+        ),
+        (
+            "from . import helpers\n",
+            "from mutable import tools\n",
+            "from mutable import tools\n\nfrom . import helpers\n",
+        ),
+        (
+            "from __future__ import division\n",
+            "from __future__ import annotations\n",
+            "from __future__ import annotations, division\n",
+        ),
     ],
 )
 def test_add_import_where_isort_puts_it(sample: str, code: str, old: str, new: str) -> None:
@@ -312,7 +361,11 @@ def test_add_import_with_alias_and_dotted_name(sample: str) -> None:
 
 
 def test_add_existing_import_is_a_no_op(sample: str) -> None:
-    for target, code in [("re", "import re"), ("field", "from dataclasses import field"), ("tools", "from mutable import tools")]:
+    for target, code in [
+        ("re", "import re"),
+        ("field", "from dataclasses import field"),
+        ("tools", "from mutable import tools"),
+    ]:
         assert applied(sample, edit(EditOp.ADD, EditKind.IMPORT, target, code)) == sample
 
 
@@ -359,16 +412,20 @@ def test_remove_last_method_leaves_pass(sample: str) -> None:
     after = applied(sample, edit(EditOp.REMOVE, EditKind.METHOD, "Registry.Entry.label"))
     old = '\n        def label(self) -> str:\n            return "entry"\n'
     assert after == swapped(sample, old, "")
-    bare = applied("class A:\n    def f(self) -> None:\n        pass\n", edit(EditOp.REMOVE, EditKind.METHOD, "A.f"))
+    bare = applied(
+        "class A:\n    def f(self) -> None:\n        pass\n", edit(EditOp.REMOVE, EditKind.METHOD, "A.f")
+    )
     assert bare == "class A:\n    pass\n"
 
 
 def test_remove_class_and_nested_class(sample: str) -> None:
     after = applied(sample, edit(EditOp.REMOVE, EditKind.CLASS, "Registry.Entry"))
-    old = '\n    class Entry:\n        """One language."""\n\n        def label(self) -> str:\n            return "entry"\n'
+    old = "\n" + ENTRY
     assert after == swapped(sample, old, "")
     whole = applied(sample, edit(EditOp.REMOVE, EditKind.CLASS, "Registry"))
-    assert whole == swapped(sample, sample[sample.index("\n\n@dataclass") : sample.index("\n\nasync def")], "")
+    assert whole == swapped(
+        sample, sample[sample.index("\n\n@dataclass") : sample.index("\n\nasync def")], ""
+    )
 
 
 def test_remove_assignment(sample: str) -> None:
@@ -392,8 +449,14 @@ def test_remove_import(sample: str, target: str, old: str, new: str) -> None:
 
 def test_remove_name_from_parenthesized_import_keeps_layout() -> None:
     source = "from os import (\n    getcwd,\n    path,\n    sep,\n)\n"
-    assert applied(source, edit(EditOp.REMOVE, EditKind.IMPORT, "sep")) == "from os import (\n    getcwd,\n    path,\n)\n"
-    assert applied(source, edit(EditOp.REMOVE, EditKind.IMPORT, "path")) == "from os import (\n    getcwd,\n    sep,\n)\n"
+    assert (
+        applied(source, edit(EditOp.REMOVE, EditKind.IMPORT, "sep"))
+        == "from os import (\n    getcwd,\n    path,\n)\n"
+    )
+    assert (
+        applied(source, edit(EditOp.REMOVE, EditKind.IMPORT, "path"))
+        == "from os import (\n    getcwd,\n    sep,\n)\n"
+    )
 
 
 def test_remove_aliased_import_by_bound_name() -> None:

@@ -85,32 +85,56 @@ def _blank_lines(node: cst.FunctionDef) -> int:
 
 
 TYPICAL_EDITS = [
-    Edit(EditOp.REPLACE, EditKind.FUNCTION, "mutable/e.py", "detect_language", '''\
+    Edit(
+        EditOp.REPLACE,
+        EditKind.FUNCTION,
+        "mutable/e.py",
+        "detect_language",
+        '''\
 def detect_language(path: str) -> str:
     """Guess the language of `path`.
 
     Looks at the suffix, then gives up.
     """
     return "python" if path.endswith(".py") else "unknown"
-'''),
-    Edit(EditOp.ADD, EditKind.METHOD, "mutable/e.py", "Registry.describe", '''\
+''',
+    ),
+    Edit(
+        EditOp.ADD,
+        EditKind.METHOD,
+        "mutable/e.py",
+        "Registry.describe",
+        '''\
 def describe(self) -> str:
     """Every name.
 
     One per line.
     """
     return "\\n".join(self.names)
-'''),
-    Edit(EditOp.REPLACE, EditKind.METHOD, "mutable/e.py", "Registry.Entry.label", '''\
+''',
+    ),
+    Edit(
+        EditOp.REPLACE,
+        EditKind.METHOD,
+        "mutable/e.py",
+        "Registry.Entry.label",
+        '''\
 def label(self) -> str:
     """A label.
 
     Constant.
     """
     return "entry"
-'''),
+''',
+    ),
     Edit(EditOp.ADD, EditKind.CLASS, "mutable/e.py", "Registry.Extra", 'class Extra:\n    """More."""\n'),
-    Edit(EditOp.ADD, EditKind.FUNCTION, "mutable/e.py", "words", 'def words(text: str) -> list[str]:\n    return re.split(r"\\s+", text)\n'),
+    Edit(
+        EditOp.ADD,
+        EditKind.FUNCTION,
+        "mutable/e.py",
+        "words",
+        'def words(text: str) -> list[str]:\n    return re.split(r"\\s+", text)\n',
+    ),
     Edit(EditOp.ADD, EditKind.IMPORT, "mutable/e.py", "os", "import os"),
     Edit(EditOp.ADD, EditKind.IMPORT, "mutable/e.py", "replace", "from dataclasses import replace"),
     Edit(EditOp.ADD, EditKind.IMPORT, "mutable/e.py", "Any", "from typing import Any"),
@@ -138,11 +162,17 @@ def test_typical_edits_leave_ruff_check_and_format_clean(sample: str, tmp_path: 
         (package / f"e{number:02d}.py").write_text(result.new_source)
     check = subprocess.run(
         [str(RUFF), "check", "--no-cache", "--ignore", "F401,F821", "mutable"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert check.returncode == 0, check.stdout + check.stderr
     fmt = subprocess.run(
         [str(RUFF), "format", "--check", "--diff", "--no-cache", "mutable"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr

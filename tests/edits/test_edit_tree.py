@@ -30,16 +30,36 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 def test_several_edits_over_two_files_are_applied_in_order(root: Path) -> None:
     edits = [
-        Edit(EditOp.REPLACE, EditKind.FUNCTION, "mutable/lang.py", "detect", 'def detect(path: str) -> str:\n    return "rust"\n'),
-        Edit(EditOp.ADD, EditKind.METHOD, "mutable/tools.py", "Tools.stop", "def stop(self) -> None:\n    return None\n"),
+        Edit(
+            EditOp.REPLACE,
+            EditKind.FUNCTION,
+            "mutable/lang.py",
+            "detect",
+            'def detect(path: str) -> str:\n    return "rust"\n',
+        ),
+        Edit(
+            EditOp.ADD,
+            EditKind.METHOD,
+            "mutable/tools.py",
+            "Tools.stop",
+            "def stop(self) -> None:\n    return None\n",
+        ),
         Edit(EditOp.REMOVE, EditKind.FUNCTION, "mutable/lang.py", "other"),
-        Edit(EditOp.REPLACE, EditKind.FUNCTION, "mutable/lang.py", "detect", 'def detect(path: str) -> str:\n    return "go"\n'),
+        Edit(
+            EditOp.REPLACE,
+            EditKind.FUNCTION,
+            "mutable/lang.py",
+            "detect",
+            'def detect(path: str) -> str:\n    return "go"\n',
+        ),
     ]
     result = apply_edits_to_tree(root, edits)
     assert result.rejected is None
     assert result.changed == ("mutable/lang.py", "mutable/tools.py")
     assert (root / "mutable/lang.py").read_text() == 'def detect(path: str) -> str:\n    return "go"\n'
-    assert (root / "mutable/tools.py").read_text() == TOOLS + "\n    def stop(self) -> None:\n        return None\n"
+    assert (
+        root / "mutable/tools.py"
+    ).read_text() == TOOLS + "\n    def stop(self) -> None:\n        return None\n"
     assert (root / "core/x.py").read_text() == "X = 1\n"
 
 
@@ -47,8 +67,16 @@ def test_one_rejection_writes_nothing(root: Path) -> None:
     before = snapshot(root)
     edits = [
         Edit(EditOp.REMOVE, EditKind.FUNCTION, "mutable/lang.py", "other"),
-        Edit(EditOp.ADD, EditKind.METHOD, "mutable/tools.py", "Tools.go", "def go(self) -> None:\n    pass\n"),
-        Edit(EditOp.REPLACE, EditKind.FUNCTION, "mutable/lang.py", "detekt", "def detekt() -> None:\n    pass\n"),
+        Edit(
+            EditOp.ADD, EditKind.METHOD, "mutable/tools.py", "Tools.go", "def go(self) -> None:\n    pass\n"
+        ),
+        Edit(
+            EditOp.REPLACE,
+            EditKind.FUNCTION,
+            "mutable/lang.py",
+            "detekt",
+            "def detekt() -> None:\n    pass\n",
+        ),
     ]
     result = apply_edits_to_tree(root, edits)
     assert result.changed == ()
@@ -71,7 +99,9 @@ def test_a_later_edit_sees_an_earlier_one(root: Path) -> None:
 def test_a_no_op_edit_writes_nothing(root: Path) -> None:
     (root / "mutable/imp.py").write_text("import re\n\nX = re.compile('x')\n")
     mtime = (root / "mutable/imp.py").stat().st_mtime_ns
-    result = apply_edits_to_tree(root, [Edit(EditOp.ADD, EditKind.IMPORT, "mutable/imp.py", "re", "import re")])
+    result = apply_edits_to_tree(
+        root, [Edit(EditOp.ADD, EditKind.IMPORT, "mutable/imp.py", "re", "import re")]
+    )
     assert result == type(result)(changed=(), rejected=None)
     assert (root / "mutable/imp.py").stat().st_mtime_ns == mtime
 
@@ -79,19 +109,33 @@ def test_a_no_op_edit_writes_nothing(root: Path) -> None:
 def test_add_creates_a_new_module_under_mutable(root: Path) -> None:
     edits = [
         Edit(EditOp.ADD, EditKind.IMPORT, "mutable/new.py", "re", "import re\n"),
-        Edit(EditOp.ADD, EditKind.FUNCTION, "mutable/new.py", "words", "def words(s: str) -> list[str]:\n    return re.split(r'\\s+', s)\n"),
+        Edit(
+            EditOp.ADD,
+            EditKind.FUNCTION,
+            "mutable/new.py",
+            "words",
+            "def words(s: str) -> list[str]:\n    return re.split(r'\\s+', s)\n",
+        ),
     ]
     result = apply_edits_to_tree(root, edits)
     assert result.rejected is None and result.changed == ("mutable/new.py",)
-    assert (root / "mutable/new.py").read_text() == "import re\n\n\ndef words(s: str) -> list[str]:\n    return re.split(r'\\s+', s)\n"
+    assert (
+        root / "mutable/new.py"
+    ).read_text() == "import re\n\n\ndef words(s: str) -> list[str]:\n    return re.split(r'\\s+', s)\n"
 
 
 @pytest.mark.parametrize(
     ("edit", "reason"),
     [
-        (Edit(EditOp.REPLACE, EditKind.FUNCTION, "mutable/gone.py", "f", "def f(): pass"), "mutable/gone.py: no such module"),
+        (
+            Edit(EditOp.REPLACE, EditKind.FUNCTION, "mutable/gone.py", "f", "def f(): pass"),
+            "mutable/gone.py: no such module",
+        ),
         (Edit(EditOp.REMOVE, EditKind.FUNCTION, "mutable/gone.py", "f"), "mutable/gone.py: no such module"),
-        (Edit(EditOp.ADD, EditKind.FUNCTION, "mutable/pkg/new.py", "f", "def f(): pass"), "its directory does not exist"),
+        (
+            Edit(EditOp.ADD, EditKind.FUNCTION, "mutable/pkg/new.py", "f", "def f(): pass"),
+            "its directory does not exist",
+        ),
         (Edit(EditOp.ADD, EditKind.METHOD, "mutable/new.py", "A.f", "def f(self): pass"), "no class 'A'"),
         (Edit(EditOp.ADD, EditKind.FUNCTION, "core/new.py", "f", "def f(): pass"), "outside mutable/"),
         (Edit(EditOp.REPLACE, EditKind.ASSIGNMENT, "core/x.py", "X", "X = 2"), "outside mutable/"),
