@@ -1,0 +1,103 @@
+"""How much a sandbox adds per launch: `python -c pass` and a 200-test pytest run, bare and under
+every sandbox backend this machine has, in the same run. Prints the median of N runs, the
+overhead in milliseconds and the ratio. Target: bwrap adds at most 100 ms per launch.
+
+    python bench/sandbox_overhead.py [--runs N] [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from core.procs import run_process
+from core.sandbox import Sandbox, SandboxRequest, available_backends
+from core.sandbox.bwrap import BwrapSandbox
+from core.sandbox.docker_engine import DockerSandbox
+from core.sandbox.rlimits import RlimitsSandbox
+
+PY = sys.executable
+BWRAP_TARGET_MS = 100.0
+PYTEST_ARGS = ("-m", "pytest", "-q", "-p", "no:cacheprovider", "test_many.py")
+
+
+def _write_tests(root: Path, count: int = 200) -> None:
+    body = "\n\n".join(f"def test_{i}():\n    assert {i} + 1 == {i + 1}" for i in range(count))
+    (root / "test_many.py").write_text(body + "\n")
+
+
+def _median_seconds(run: Callable[[], bool], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        if not run():
+            raise SystemExit("a benchmark run failed; fix the sandbox before timing it")
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _bare(argv: tuple[str, ...], cwd: Path) -> Callable[[], bool]:
+    return lambda: run_process(argv, cwd=cwd, timeout=120).ok
+
+
+def _boxed(sandbox: Sandbox, argv: tuple[str, ...], cwd: Path, scratch: Path) -> Callable[[], bool]:
+    request = SandboxRequest(argv=argv, scratch=scratch, cwd=cwd, read_only=(cwd,))
+    return lambda: sandbox.run(request).ok
+
+
+def _make(name: str) -> Sandbox:
+    if name == "docker":
+        return DockerSandbox()
+    if name == "bwrap":
+        return BwrapSandbox()
+    return RlimitsSandbox()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=7, help="runs per measurement (median is reported)")
+    parser.add_argument("--check", action="store_true", help="exit 1 if bwrap misses its target")
+    args = parser.parse_args(argv)
+    backends = available_backends()
+    print(
+        f"backends here: {', '.join(backends)} (docker absent: no engine)" if "docker" not in backends else ""
+    )
+    worst_bwrap = 0.0
+    with tempfile.TemporaryDirectory(prefix="ratchet-bench-") as tmp:
+        root = Path(tmp)
+        project = root / "project"
+        project.mkdir()
+        _write_tests(project)
+        workloads = {"python -c pass": (PY, "-c", "pass"), "pytest, 200 tests": (PY, *PYTEST_ARGS)}
+        sandboxes = {name: _make(name) for name in backends}
+        print(f"{'workload':<20} {'backend':<8} {'median ms':>10} {'overhead ms':>12} {'ratio':>6}")
+        for label, command in workloads.items():
+            runs = args.runs if "pass" in label else max(3, args.runs // 2)
+            bare = _median_seconds(_bare(command, project), runs)
+            print(f"{label:<20} {'bare':<8} {bare * 1000:>10.1f} {'':>12} {'':>6}")
+            for name, sandbox in sandboxes.items():
+                scratch = root / f"scratch-{name}"
+                boxed = _median_seconds(_boxed(sandbox, command, project, scratch), runs)
+                overhead = (boxed - bare) * 1000
+                print(f"{label:<20} {name:<8} {boxed * 1000:>10.1f} {overhead:>+12.1f} {boxed / bare:>6.2f}")
+                if name == "bwrap":
+                    worst_bwrap = max(worst_bwrap, overhead)
+    if "bwrap" in backends:
+        verdict = "meets" if worst_bwrap <= BWRAP_TARGET_MS else "MISSES"
+        print(
+            f"bwrap overhead per launch: {worst_bwrap:.1f} ms ({verdict} the {BWRAP_TARGET_MS:.0f} ms target)"
+        )
+        if args.check and worst_bwrap > BWRAP_TARGET_MS:
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
