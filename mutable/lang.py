@@ -55,6 +55,16 @@ class Language:
         return bool(self.build)
 
 
+#: the JVM reserves gigabytes of address space by default, more than the sandbox's memory limit
+_JVM_FLAGS = (
+    "-Xmx512m",
+    "-XX:CompressedClassSpaceSize=64m",
+    "-XX:ReservedCodeCacheSize=64m",
+    "-XX:+UseSerialGC",
+)
+_JVM_FLAGS_JAVAC = tuple("-J" + flag for flag in _JVM_FLAGS)
+
+
 def _lang(**kwargs: object) -> Language:
     return Language(**kwargs)  # type: ignore[arg-type]
 
@@ -207,8 +217,8 @@ LANGUAGES: tuple[Language, ...] = (
         name="java",
         display="Java",
         file="Main.java",
-        build=(("javac", "Main.java"),),
-        run=(("java", "-Xss16m", "-cp", ".", "Main"),),
+        build=(("javac", *_JVM_FLAGS_JAVAC, "Main.java"),),
+        run=(("java", *_JVM_FLAGS, "-Xss16m", "-cp", ".", "Main"),),
         requires=("javac", "java"),
         image="eclipse-temurin:21-jdk",
         tags=("java",),
@@ -220,7 +230,7 @@ LANGUAGES: tuple[Language, ...] = (
         display="Kotlin",
         file="main.kt",
         build=(("kotlinc", "main.kt", "-include-runtime", "-d", "main.jar"),),
-        run=(("java", "-jar", "main.jar"),),
+        run=(("java", *_JVM_FLAGS, "-jar", "main.jar"),),
         requires=("kotlinc", "java"),
         image="zenika/kotlin:1.9",
         tags=("kotlin", "kt", "kts"),
