@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    # `--repo` is accepted after the command too (`ratchet status --repo DIR`)
+    for command in sub.choices.values():
+        command.add_argument("--repo", default=argparse.SUPPRESS, help="the workspace")
     return parser
 
 
