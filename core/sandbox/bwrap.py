@@ -13,7 +13,8 @@ Two ways of getting to uid 65534, because `RLIMIT_NPROC` does not bind the kerne
   `RLIMIT_NPROC` never holds. Instead bwrap keeps only CAP_SETUID/SETGID/SETPCAP and `setpriv`
   switches to the real uid 65534, clears the groups, the bounding set and sets no-new-privs.
   The scratch dir is chowned to 65534 so it stays writable; read-only paths must be
-  world-readable (they are when git or `mkdir` made them with the usual umask).
+  world-readable (they are when git or `mkdir` made them with the usual umask). The process
+  count is then that of the real uid 65534, shared by concurrent runs (and any `nobody` daemon).
 """
 
 from __future__ import annotations

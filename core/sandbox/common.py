@@ -113,9 +113,8 @@ def child_env(request: SandboxRequest, *, home: Path, tmp: Path) -> dict[str, st
         "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    env.update(scrub_env({}, extra=request.env))
-    if "PATH" in request.env:
-        env["PATH"] = request.env["PATH"]
+    checked = scrub_env({}, extra=request.env)
+    env.update((key, checked[key]) for key in request.env)
     return env
 
 

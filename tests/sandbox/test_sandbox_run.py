@@ -36,16 +36,18 @@ def test_pytest_in_a_read_only_worktree(sandbox: Sandbox, worktree: Path, scratc
 
 def test_environment_home_and_tmpdir_point_into_scratch(sandbox: Sandbox, scratch: Path) -> None:
     code = (
-        "import os, tempfile\n"
+        "import os, shutil, tempfile\n"
         "print(os.environ['HOME']); print(tempfile.gettempdir()); print(os.environ['GREETING'])\n"
+        "print(shutil.which('python'))\n"
         "open(os.path.join(os.environ['HOME'], 'h.txt'), 'w').write('home')\n"
         "open(os.path.join(tempfile.gettempdir(), 't.txt'), 'w').write('tmp')\n"
     )
     result = sandbox.run(SandboxRequest(argv=(PY, "-c", code), scratch=scratch, env={"GREETING": "hello"}))
     assert result.ok, result.output
-    home, tmp, greeting = result.stdout.split()
+    home, tmp, greeting, python = result.stdout.split()
     assert Path(home).is_relative_to(scratch) and Path(tmp).is_relative_to(scratch)
     assert greeting == "hello"
+    assert python == str(Path(PY).parent / "python"), "the venv's bin dir comes first on PATH"
     assert (Path(home) / "h.txt").read_text() == "home"
 
 
