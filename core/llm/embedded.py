@@ -193,14 +193,15 @@ def live_record(workspace: Workspace) -> ServerRecord | None:
 
 
 def _is_our_server(pid: int) -> bool:
-    """Guard against a recycled pid: the process must be `python -m core.llm` or `ratchet model serve`."""
+    """Guard against a recycled pid: the process must be `python -m core.llm` or `ratchet ... serve`."""
     try:
         args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return _alive(pid)  # no /proc: trust the record
     if b"core.llm" in args:
         return True
-    return any(Path(a.decode(errors="replace")).name == "ratchet" for a in args) and b"serve" in args
+    cli = b"core.cli" in args or any(Path(a.decode(errors="replace")).name == "ratchet" for a in args)
+    return cli and b"serve" in args
 
 
 def stop_server(workspace: Workspace, timeout: float = 15.0) -> ServerRecord | None:
