@@ -372,12 +372,13 @@ def add_goal(workspace: Workspace, text: str, environ: Mapping[str, str] | None 
         raise ValueError("a goal needs some text")
     workspace.agent_dir.mkdir(parents=True, exist_ok=True)
     with workspace.goals_path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"text": clean, "created_at": _now()}, ensure_ascii=False) + "\n")
+        fh.write(json.dumps({"goal": clean, "created_at": _now()}, ensure_ascii=False) + "\n")
     return clean
 
 
 def read_goals(workspace: Workspace) -> tuple[str, ...]:
-    """The goals in `.agent/goals.jsonl`, oldest first (unreadable lines are skipped and logged)."""
+    """The goals in `.agent/goals.jsonl` (`{"goal": ...}` lines, as `core.observe` reads them),
+    oldest first; unreadable lines are skipped and logged."""
     if not workspace.goals_path.is_file():
         return ()
     goals: list[str] = []
@@ -389,7 +390,7 @@ def read_goals(workspace: Workspace) -> tuple[str, ...]:
         except json.JSONDecodeError:
             logger.warning("%s:%d is not JSON; skipped", workspace.goals_path, number)
             continue
-        text = entry.get("text") if isinstance(entry, dict) else None
+        text = (entry.get("goal") or entry.get("text")) if isinstance(entry, dict) else None
         if isinstance(text, str) and text.strip():
             goals.append(text)
     return tuple(goals)

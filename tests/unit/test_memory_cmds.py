@@ -10,6 +10,7 @@ import pytest
 
 from core.cli import main
 from core.memory import AttemptRecord, open_memory, read_goals
+from core.observe import read_goals as core_observe_goals
 from core.workspace import Workspace
 
 
@@ -31,6 +32,7 @@ def test_goal_appends_and_lists(repo: Path, capsys: pytest.CaptureFixture[str]) 
     assert read_goals(Workspace(repo)) == ("make Rust detection better", "handle [REDACTED] gracefully")
     lines = (repo / ".agent" / "goals.jsonl").read_text().splitlines()
     assert len(lines) == 2 and json.loads(lines[0])["created_at"]
+    assert core_observe_goals(Workspace(repo)) == read_goals(Workspace(repo))  # the loop reads the same file
     assert main(["--repo", str(repo), "goal", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["goals"][0] == "make Rust detection better"
 
@@ -49,7 +51,7 @@ def test_blank_goal_is_a_user_error(repo: Path, capsys: pytest.CaptureFixture[st
 
 def test_read_goals_skips_garbage_lines(repo: Path) -> None:
     (repo / ".agent" / "goals.jsonl").write_text(
-        '{"text": "one"}\nnot json\n\n{"text": ""}\n[1]\n{"text": "two"}\n'
+        '{"goal": "one"}\nnot json\n\n{"text": ""}\n[1]\n{"text": "two"}\n'
     )
     assert read_goals(Workspace(repo)) == ("one", "two")
 
