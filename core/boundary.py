@@ -6,11 +6,14 @@ Two checks, both pure functions of the files under a root (a candidate worktree)
   path under `mutable/` ending in `.py`, with no symlink on the way and no special file at the end.
 * `check_changed_files` runs *after* the edits were applied, on every path git reports changed:
   each is a regular file under `mutable/` within the size limit, and no changed module imports a
-  forbidden module or calls a forbidden function (`protected/policy.toml`), checked with libcst.
+  forbidden module or calls a forbidden function (`protected/policy.toml`). Imports are read from
+  the syntax tree; calls are resolved through aliases and scopes with libcst's qualified names,
+  only for modules where a forbidden name could be reachable at all (that analysis is slow).
 """
 
 from __future__ import annotations
 
+import ast
 import logging
 import stat
 import time
@@ -19,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import libcst as cst
-from libcst.helpers import get_full_name_for_node
 from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider, QualifiedNameSource
 
 from core.policy import BoundaryRules
@@ -114,38 +116,45 @@ def _resolve_relative(package: list[str], level: int, module: str) -> str:
     return ".".join([*base, *([module] if module else [])])
 
 
-class _Scanner(cst.CSTVisitor):
-    """Collects imported modules and referenced qualified names (with their lines)."""
+def _imports(tree: ast.Module, package: list[str]) -> list[_Import]:
+    """Every module an import anywhere in the file brings in (`from a import b`: `a` and `a.b`)."""
+    found: list[_Import] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend(_Import(alias.name, node.lineno) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = _resolve_relative(package, node.level, node.module or "")
+            found.append(_Import(base, node.lineno))
+            names = [alias.name for alias in node.names if alias.name != "*"]
+            found.extend(_Import(f"{base}.{name}" if base else name, node.lineno) for name in names)
+    return found
+
+
+def _may_reference(tree: ast.Module, imports: Sequence[_Import], forbidden_calls: Sequence[str]) -> bool:
+    """Whether any forbidden call could be reachable at all: a bare name used somewhere, or the
+    module of a dotted one imported. Most modules are not, and skip the (slow) scope analysis."""
+    roots = {item.module.split(".", 1)[0] for item in imports}
+    if "builtins" in roots:
+        return True
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    return any(call.split(".", 1)[0] in roots if "." in call else call in names for call in forbidden_calls)
+
+
+class _References(cst.CSTVisitor):
+    """Collects the qualified names (resolved through imports and builtins) of every reference."""
 
     METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider)
 
     def __init__(self, package: list[str]) -> None:
         super().__init__()
         self.package = package
-        self.imports: list[_Import] = []
-        self.references: list[tuple[str, int]] = []
-
-    def _line(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
-
-    def visit_Import(self, node: cst.Import) -> None:
-        for alias in node.names:
-            self.imports.append(_Import(get_full_name_for_node(alias.name) or "", self._line(node)))
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        written = get_full_name_for_node(node.module) if node.module is not None else ""
-        base = _resolve_relative(self.package, len(node.relative), written or "")
-        line = self._line(node)
-        self.imports.append(_Import(base, line))
-        if not isinstance(node.names, cst.ImportStar):
-            for alias in node.names:
-                name = get_full_name_for_node(alias.name) or ""
-                self.imports.append(_Import(f"{base}.{name}" if base else name, line))
+        self.found: list[tuple[str, int]] = []
 
     def _reference(self, node: cst.Name | cst.Attribute) -> None:
         for qualified in self.get_metadata(QualifiedNameProvider, node, set()):
             if qualified.source in (QualifiedNameSource.BUILTIN, QualifiedNameSource.IMPORT):
-                self.references.append((_call_name(qualified.name, self.package), self._line(node)))
+                line = self.get_metadata(PositionProvider, node).start.line
+                self.found.append((_call_name(qualified.name, self.package), line))
 
     def visit_Name(self, node: cst.Name) -> None:
         self._reference(node)
@@ -174,21 +183,30 @@ def check_source(path: str, source: str, rules: BoundaryRules) -> tuple[Location
     `from os import system`) and builtins; a local definition shadowing a builtin is not flagged.
     """
     try:
-        module = cst.parse_module(source)
-    except cst.ParserSyntaxError as exc:
-        return (Location(path, exc.raw_line, f"does not parse: {exc.message}"),)
-    scanner = _Scanner(_package_of(path))
-    MetadataWrapper(module, unsafe_skip_copy=True).visit(scanner)
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        return (Location(path, exc.lineno or 0, f"does not parse: {exc.msg}"),)
+    except ValueError as exc:  # e.g. NUL bytes
+        return (Location(path, 0, f"does not parse: {exc}"),)
+    package = _package_of(path)
+    imports = _imports(tree, package)
     found: dict[tuple[int, str], Location] = {}
-    for item in scanner.imports:
+    for item in imports:
         for forbidden in rules.forbidden_imports:
             if item.module and _matches_module(item.module, forbidden):
                 message = f"imports {item.module} (policy forbids {forbidden})"
                 found.setdefault((item.line, forbidden), Location(path, item.line, message))
-    forbidden_calls = set(rules.forbidden_calls)
-    for name, line in scanner.references:
-        if name in forbidden_calls:
-            found.setdefault((line, name), Location(path, line, f"uses {name} (policy forbids it)"))
+    if _may_reference(tree, imports, rules.forbidden_calls):
+        try:
+            module = cst.parse_module(source)
+        except cst.ParserSyntaxError as exc:
+            return (Location(path, exc.raw_line, f"does not parse: {exc.message}"),)
+        references = _References(package)
+        MetadataWrapper(module, unsafe_skip_copy=True).visit(references)
+        forbidden_calls = set(rules.forbidden_calls)
+        for name, line in references.found:
+            if name in forbidden_calls:
+                found.setdefault((line, name), Location(path, line, f"uses {name} (policy forbids it)"))
     return tuple(sorted(found.values(), key=lambda loc: (loc.line, loc.message)))
 
 

@@ -315,6 +315,24 @@ def test_local_names_that_shadow_builtins_are_not_calls_to_them() -> None:
     assert scan(source) == []
 
 
+def test_builtins_aliases_and_scopes_are_resolved() -> None:
+    assert scan("from builtins import eval as run\nrun('1')\n") == ["2: uses eval (policy forbids it)"]
+    source = """\
+    def safe(open: bool) -> bool:
+        return open
+
+
+    def unsafe() -> str:
+        return open("x").read()
+    """
+    assert scan(source) == ["6: uses open (policy forbids it)"]
+
+
+def test_attribute_names_alone_are_not_calls() -> None:
+    source = "import re\n\n\ndef f(door: object) -> object:\n    re.compile('x')\n    return door.open()\n"
+    assert scan(source) == []
+
+
 def test_every_violation_is_reported_with_its_line(root: Path) -> None:
     (root / "mutable" / "bad.py").write_text(
         "import subprocess\nimport os as o\n\n\ndef f() -> None:\n    o.system('ls')\n    eval('1')\n"
