@@ -288,7 +288,7 @@ def _snippet(edit: Edit, name: str) -> tuple[cst.BaseStatement, list[cst.EmptyLi
     if not code.strip():
         raise _Rejected(f"{edit.op} {what} needs code")
     try:
-        parsed = cst.parse_module(code + "\n")
+        parsed = _parse_code(code)
     except cst.ParserSyntaxError as exc:
         raise _Rejected(f"code for {what} does not parse (line {exc.raw_line}: {exc.message})") from None
     if len(parsed.body) != 1:
@@ -302,6 +302,26 @@ def _snippet(edit: Edit, name: str) -> tuple[cst.BaseStatement, list[cst.EmptyLi
         raise _Rejected(f"code for {what} defines {shown}, expected exactly '{name}'")
     comments = [line for line in (*parsed.header, *leading(node)) if line.comment is not None]
     return node.with_changes(leading_lines=()), comments
+
+
+def _parse_code(code: str) -> cst.Module:
+    """Parse a dedented snippet; code still indented after dedent (a comment or a multi-line
+    string at column 0 inside method code) is parsed as the body of a block instead."""
+    try:
+        return cst.parse_module(code + "\n")
+    except cst.ParserSyntaxError:
+        first = next(
+            (line for line in code.splitlines() if line.strip() and not line.lstrip().startswith("#")), ""
+        )
+        if not first[:1].isspace():
+            raise
+    wrapped = cst.parse_module("if True:\n" + code + "\n")
+    block = wrapped.body[0]
+    assert isinstance(block, cst.If) and isinstance(block.body, cst.IndentedBlock)
+    statements = [
+        s for s in block.body.body if isinstance(s, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+    ]
+    return cst.Module(body=statements)
 
 
 def _defines(node: cst.BaseStatement, kind: EditKind) -> list[str] | None:

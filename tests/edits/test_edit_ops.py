@@ -132,6 +132,13 @@ def test_replace_method_accepts_code_copied_with_class_indentation(sample: str) 
     assert after == swapped(sample, OLD_LOOKUP, code)
 
 
+def test_indented_method_code_with_column_zero_lines_is_understood() -> None:
+    source = "class A:\n    def f(self) -> str:\n        return ''\n"
+    code = '# why\n    def f(self) -> str:\n        return """a\nb"""\n'
+    after = applied(source, edit(EditOp.REPLACE, EditKind.METHOD, "A.f", code))
+    assert after == 'class A:\n    def f(self) -> str:\n        return """a\nb"""\n'
+
+
 def test_replace_decorated_method_uses_the_decorators_in_the_code(sample: str) -> None:
     old = "    @staticmethod\n    def normalise(name: str) -> str:\n        return name.strip().lower()\n"
     code = "@classmethod\ndef normalise(cls, name: str) -> str:\n    return name.casefold()\n"
