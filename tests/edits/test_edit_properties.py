@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 
 import libcst as cst
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -153,6 +154,7 @@ def members(module: cst.Module, scope: list[str]) -> dict[str, str]:
     return found
 
 
+@pytest.mark.slow
 @settings(max_examples=180, deadline=None)
 @given(edits())
 def test_untouched_statements_stay_byte_identical(e: Edit) -> None:
