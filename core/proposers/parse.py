@@ -11,6 +11,7 @@ strict where it is not (prose only, several blocks, another symbol, invalid Pyth
 from __future__ import annotations
 
 import ast
+import copy
 import logging
 import re
 import textwrap
@@ -170,8 +171,29 @@ def _describe(node: ast.stmt) -> str:
     return f"a {type(node).__name__} statement"
 
 
+def _without_docstrings(node: ast.AST) -> ast.AST:
+    """A copy of `node` with every docstring removed (a docstring-only edit changes nothing)."""
+    clone = copy.deepcopy(node)
+    for inner in ast.walk(clone):
+        body = getattr(inner, "body", None)
+        if (
+            isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module))
+            and isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            inner.body = body[1:] or [ast.Pass()]
+    return clone
+
+
 def _same(a: ast.AST, b: ast.AST) -> bool:
-    return ast.dump(a) == ast.dump(b)
+    """Whether two definitions do the same thing: formatting, comments and docstrings aside."""
+    try:
+        return ast.dump(_without_docstrings(a)) == ast.dump(_without_docstrings(b))
+    except RecursionError:
+        return False
 
 
 def _used_names(tree: ast.Module) -> set[str]:

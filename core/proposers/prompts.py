@@ -35,14 +35,13 @@ WHY: <one sentence: what you change and why>
 EDIT replace function mutable/example.py:count_words
 ```python
 def count_words(text: str) -> int:
-    \"\"\"Count the words in text, ignoring punctuation-only tokens.\"\"\"
     return sum(1 for word in text.split() if any(ch.isalnum() for ch in word))
 ```
 
 Rules:
 - One ```python block with the complete new definition of the named symbol.
-- Keep its name and signature. Full type hints (mypy --strict). Standard library only.
-- Make a real change that fixes the failing cases. Never repeat a failed attempt.
+- Keep its name, signature and docstring. Full type hints (mypy --strict). Standard library only.
+- Change what the code does so the failing cases pass. Never repeat a failed attempt.
 - You may put a new helper function or an import in the same block, nothing else."""
 
 

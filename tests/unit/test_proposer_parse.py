@@ -182,6 +182,14 @@ def test_rejections_say_why(text: str, expected: str) -> None:
     assert expected in failure(parse_reply(text, REQUEST))
 
 
+def test_a_docstring_only_change_is_no_change() -> None:
+    original = MODULE[MODULE.index("def detect_language") : MODULE.index("\n\n\nclass")] + "\n"
+    redocumented = original.replace("Name the language `text` asks for.", "Count the words in text.")
+    assert "unchanged" in failure(parse_reply(reply(redocumented), REQUEST))
+    undocumented = original.replace('    """Name the language `text` asks for."""\n', "")
+    assert "unchanged" in failure(parse_reply(reply(undocumented), REQUEST))
+
+
 def test_unchanged_ignores_formatting_and_comments() -> None:
     same = NEW_FUNCTION.replace("lowered = text.lower()", "lowered = text.lower()  # comment")
     module = MODULE.replace(
