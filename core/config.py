@@ -134,6 +134,9 @@ class DaemonConfig:
     max_consecutive_failures: int = 10
     min_free_disk_mb: int = 200
     debounce_seconds: float = 0.5
+    #: LLM tokens / USD one daemon run may spend (its ledger entries); [budget] caps the workspace
+    budget_tokens: int = 0
+    budget_cost_usd: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from core.checkpoints import TAG_PREFIX, commit_message, next_number, write_mani
 from core.config import Config
 from core.cycle import Supervisor
 from core.errors import RatchetError
-from core.records import Checkpoint, Decision, GateReport, Proposal, Verdict
+from core.records import Checkpoint, Decision, GateReport, Proposal, Scores, Verdict
 from core.seal import check_seal, seal_protected
 from core.workspace import Workspace
 
@@ -25,9 +25,18 @@ logger = logging.getLogger(__name__)
 
 
 def commit_human_change(
-    sup: Supervisor, *, paths: tuple[str, ...], title: str, kind: str, rationale: str
+    sup: Supervisor,
+    *,
+    paths: tuple[str, ...],
+    title: str,
+    kind: str,
+    rationale: str,
+    scores_after: Scores | None = None,
 ) -> int:
-    """Commit the working-tree changes under `paths` as a human checkpoint (lock must be held)."""
+    """Commit the working-tree changes under `paths` as a human checkpoint (lock must be held).
+
+    `scores_after` is the re-baselined eval run of the new tree (default: the previous baseline).
+    """
     repo = sup.repo
     if repo.current_branch() != sup.agent_branch:
         raise RatchetError(f"check out the agent branch first (`git checkout {sup.agent_branch}`)")
@@ -47,7 +56,7 @@ def commit_human_change(
         proposal=Proposal(rationale=rationale, target=", ".join(paths), edits=(), proposer=user, title=title),
         gates=GateReport(),
         scores_before=baseline,
-        scores_after=baseline,
+        scores_after=baseline if scores_after is None else scores_after,
         verdict=Verdict(Decision.ACCEPT, title, f"human:{user}"),
         kind=kind,
     )

@@ -1,0 +1,619 @@
+"""The unattended loop: improve the agent within limits, queue what needs a human, stop safely.
+
+`Daemon(workspace, config, proposer).run()` takes the workspace lock (role "daemon"), recovers an
+interrupted candidate, then repeats observe → propose → validate → decide through the
+`Supervisor` until a stop rule fires. Policy decides (`core.decide.policy_decider`): accepted
+changes become checkpoints, "needs approval" ones go to the inbox, the rest are rejected and
+remembered. Between cycles it applies inbox decisions a human left, pauses for `.agent/PAUSE` and
+for human edits (`core.daemon_human`), and checks every stop rule.
+
+Stop rules and exit codes are `core.daemon_state.ExitCode`. Three threads: the loop (the caller's),
+a monitor polling signals and the STOP/PAUSE files every `poll_seconds`, and watchdog's observer
+(`core.watch`). A stop requested while gates run aborts the candidate (`Supervisor.abort` semantics:
+the gates' processes are killed, the candidate is discarded); a commit already under way finishes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from types import FrameType
+
+from core.audit import AuditLog
+from core.config import Config
+from core.cycle import CycleOutcome, Decider, Review, Supervisor
+from core.daemon_human import inspect_tree, rebaseline, record_human_commits
+from core.daemon_inbox import approve_item, pending_decisions, reject_item
+from core.daemon_state import DaemonLog, DaemonState, ExitCode, JsonLinesHandler, stamp, write_state
+from core.decide import policy_decider
+from core.errors import Locked, RatchetError, SealBroken
+from core.events import (
+    CycleFinished,
+    Event,
+    EventSink,
+    GateFinished,
+    GateStarted,
+    LogLine,
+    Phase,
+    PhaseChanged,
+    null_sink,
+)
+from core.gates import DEFAULT_GATES, Gate
+from core.gitops import GitError
+from core.inbox import load_item, put_item
+from core.llm.errors import BudgetExceeded
+from core.llm.ledger import Ledger, LedgerTotals
+from core.procs import kill_running
+from core.proposers.base import NoProposal, Observation, PastAttempt, Proposer
+from core.records import Decision, Proposal, Scores, Verdict
+from core.remember import attempt_recorder
+from core.sandbox.base import Sandbox
+from core.watch import WatchEvent, WorkspaceWatcher, protected_fingerprint
+from core.workspace import Workspace
+
+__all__ = ["PAUSE_FILE", "STOP_FILE", "Daemon", "DaemonResult", "overall_score"]
+
+logger = logging.getLogger(__name__)
+
+#: file names under .agent/ that pause / stop a running daemon (the TUI writes them too)
+STOP_FILE = "STOP"
+PAUSE_FILE = "PAUSE"
+
+#: gates whose processes may be killed to abort a candidate (they turn a kill into a failed result)
+_KILLABLE = frozenset({"ruff", "mypy", "pytest", "evals"})
+#: past attempts shown to the proposer
+_RECENT = 5
+#: events in mutable/ this long after ratchet's own commit are its own checkout catching up
+_SELF_WRITE_GRACE = 1.0
+
+
+@dataclass(frozen=True)
+class DaemonResult:
+    exit_code: ExitCode
+    reason: str
+    state: DaemonState
+
+
+@dataclass(frozen=True)
+class _Stop:
+    code: ExitCode
+    reason: str
+
+
+def overall_score(scores: Scores) -> float | None:
+    """The mean suite score, or None without any suite."""
+    summary = scores.summary()
+    return sum(summary.values()) / len(summary) if summary else None
+
+
+class _Recording:
+    """Wraps the proposer to remember whether it said it has nothing left."""
+
+    def __init__(self, inner: Proposer) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.exhausted: NoProposal | None = None
+
+    def propose(self, observation: Observation, workspace: Workspace) -> Proposal | NoProposal:
+        result = self.inner.propose(observation, workspace)
+        self.exhausted = result if isinstance(result, NoProposal) and result.exhausted else None
+        return result
+
+
+class Daemon:
+    """One unattended run on a workspace (see the module docstring)."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        config: Config,
+        proposer: Proposer,
+        *,
+        gates: Sequence[Gate] = DEFAULT_GATES,
+        sandbox: Sandbox | None = None,
+        echo: EventSink = null_sink,
+        handle_signals: bool = True,
+        poll_seconds: float = 0.05,
+    ) -> None:
+        self.workspace = workspace
+        self.config = config
+        self.proposer = _Recording(proposer)
+        self.gates = tuple(gates)
+        self.echo = echo
+        self.handle_signals = handle_signals
+        self.poll_seconds = poll_seconds
+        self.log = DaemonLog(workspace.log_path)
+        self.state = DaemonState(pid=os.getpid(), proposer=proposer.name)
+        self._sandbox = sandbox
+        self._sup: Supervisor | None = None
+        self._lock = threading.RLock()
+        self._stop: _Stop | None = None
+        self._signal = 0
+        self._gate = ""
+        self._committing = False
+        self._committed_at = 0.0
+        self._outside_edit_at = 0.0
+        self._fingerprint: dict[str, str] = {}
+        self._expected_head = ""
+        self._ledger = Ledger(workspace.ledger_path)
+        self._ledger_start = LedgerTotals()
+        self._started = 0.0
+        self._done = threading.Event()
+        self._last_comparison = ""
+        self._recent: tuple[PastAttempt, ...] = ()
+
+    # --- public ---------------------------------------------------------------------------
+    def run(self) -> DaemonResult:
+        """Run until a stop rule fires; never raises for an expected stop (see ExitCode)."""
+        self.workspace.ensure_state_dirs()
+        handler = JsonLinesHandler(self.log)
+        core_logger = logging.getLogger("core")
+        with self.log:
+            core_logger.addHandler(handler)
+            try:
+                stop = self._run_locked()
+            except Locked as exc:
+                # the state file belongs to whoever holds the lock: leave it alone
+                self.log.write("stop", "error", code=int(ExitCode.LOCKED), reason=str(exc))
+                return DaemonResult(ExitCode.LOCKED, str(exc), self.state)
+            except SealBroken as exc:
+                stop = _Stop(ExitCode.SEAL_BROKEN, str(exc))
+            except BudgetExceeded as exc:
+                stop = _Stop(ExitCode.BUDGET, str(exc))
+            except RatchetError as exc:
+                stop = _Stop(_exit_code(exc), str(exc))
+            except Exception as exc:  # the one top-level catch (STYLE.md): record the crash, stop cleanly
+                self.log.write("crash", "error", error=repr(exc), traceback=traceback.format_exc())
+                stop = _Stop(ExitCode.CRASHED, f"crashed: {exc!r} (traceback in {self.workspace.log_path})")
+            finally:
+                core_logger.removeHandler(handler)
+            stop = self._stop or stop  # a requested stop explains whatever ended the loop
+            self._finish(stop)
+        return DaemonResult(stop.code, stop.reason, self.state)
+
+    def request_stop(self, code: ExitCode, reason: str, *, abort: bool = True) -> None:
+        """Stop after (or, with `abort`, instead of) the current candidate. Thread-safe; first wins."""
+        with self._lock:
+            if self._stop is not None:
+                return
+            self._stop = _Stop(code, reason)
+            self.log.write("stopping", "warning", code=int(code), reason=reason)
+            self._set_state(phase="stopping", stop_reason=reason)
+        if abort:
+            self._abort_candidate()
+
+    # --- the run ------------------------------------------------------------------------------
+    def _run_locked(self) -> _Stop:
+        remember = attempt_recorder(self.workspace, self.config.memory.enabled)
+        sup = Supervisor(
+            self.workspace,
+            self.config,
+            role="daemon",
+            gates=self.gates,
+            sandbox=self._sandbox,
+            sink=self._on_event,
+            remember=remember,
+        )
+        with sup:
+            self._sup = sup
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            self._set_state(phase="starting", started_at=now)
+            self.log.write(
+                "started",
+                proposer=self.proposer.name,
+                recovery=sup.recovery.describe(),
+                limits=_limits(self.config),
+            )
+            sup.require_clean()
+            self._expected_head = sup.repo.rev(sup.agent_branch) or ""
+            self._fingerprint = protected_fingerprint(self.workspace.protected)
+            self._ledger_start = self._ledger.totals()
+            self._started = time.monotonic()
+            previous = self._install_signals()
+            monitor = threading.Thread(target=self._monitor, name="ratchet-daemon-monitor", daemon=True)
+            watcher = WorkspaceWatcher(self.workspace.root, self._on_watch)
+            try:
+                watcher.start()
+                monitor.start()
+                return self._loop(sup)
+            finally:
+                self._done.set()
+                watcher.stop()
+                if monitor.is_alive():
+                    monitor.join(timeout=5)
+                self._restore_signals(previous)
+                self._sup = None
+
+    def _loop(self, sup: Supervisor) -> _Stop:
+        decide = self._decider(sup)
+        while True:
+            stop = self._check_rules(sup)
+            if stop is not None:
+                return stop
+            if self._needs_pause(sup):
+                continue
+            self._apply_inbox_decisions(sup)
+            if self._stop is not None:
+                continue
+            observation = sup.observe(recent=self._recent)
+            try:
+                outcome = sup.run_cycle(self.proposer, decide, observation)
+            except GitError:
+                if self._stop is None:
+                    raise
+                # a git command of the aborted candidate was killed; validate() discarded it
+                self.log.write("aborted", "warning", reason=self._stop.reason)
+                continue
+            if self.proposer.exhausted is not None and outcome.proposal is None:
+                return _Stop(
+                    ExitCode.DONE,
+                    f"the proposer has nothing more to propose ({self.proposer.exhausted.reason})",
+                )
+            self._count(sup, outcome)
+
+    def _decider(self, sup: Supervisor) -> Decider:
+        rules = sup.policy.approval
+        policy = policy_decider(rules, by="policy")
+
+        def decide(review: Review) -> Verdict:
+            self._last_comparison = review.comparison
+            return policy(review)
+
+        return decide
+
+    def _count(self, sup: Supervisor, outcome: CycleOutcome) -> None:
+        decision = outcome.verdict.decision
+        queued = accepted = rejected = skipped = 0
+        failed = False
+        self._recent = (*self._recent, _past_attempt(outcome))[-_RECENT:]
+        if outcome.accepted:
+            accepted = 1
+            self._expected_head = sup.repo.rev(sup.agent_branch) or self._expected_head
+        elif (
+            decision is Decision.NEEDS_APPROVAL
+            and outcome.proposal is not None
+            and outcome.report is not None
+        ):
+            item = put_item(
+                self.workspace,
+                outcome.proposal,
+                outcome.diff,
+                outcome.report,
+                outcome.verdict.reason,
+                self._last_comparison,
+            )
+            queued = 1
+            self.log.write(
+                "queued", item=item.id, summary=outcome.proposal.summary, reason=outcome.verdict.reason
+            )
+        elif decision is Decision.SKIP:
+            skipped = 1
+            # nothing usable proposed counts as a failure; an abort or a finished script does not
+            failed = outcome.verdict.reason != "aborted" and self.proposer.exhausted is None
+        else:
+            rejected = 1
+            failed = True
+        with self._lock:
+            s = self.state
+            streak = (
+                s.consecutive_failures + 1
+                if failed
+                else 0
+                if (accepted or queued)
+                else s.consecutive_failures
+            )
+            self._set_state(
+                cycles=s.cycles + 1,
+                attempts=s.attempts + max(outcome.attempts, 1 if outcome.proposal else 0),
+                accepted=s.accepted + accepted,
+                rejected=s.rejected + rejected,
+                queued=s.queued + queued,
+                skipped=s.skipped + skipped,
+                consecutive_failures=streak,
+                last=f"{outcome.verdict.decision}: {outcome.proposal.summary if outcome.proposal else '-'}"
+                f" ({outcome.verdict.reason})"[:300],
+            )
+
+    # --- stop rules ---------------------------------------------------------------------------
+    def _check_rules(self, sup: Supervisor) -> _Stop | None:
+        """Every stop rule, cheapest first; the first that fires wins."""
+        if self._stop is not None:
+            return self._stop
+        daemon = self.config.daemon
+        s = self.state
+        if (self.workspace.agent_dir / STOP_FILE).exists():
+            (self.workspace.agent_dir / STOP_FILE).unlink(missing_ok=True)
+            return _Stop(ExitCode.DONE, f"stopped by request (.agent/{STOP_FILE})")
+        if daemon.max_cycles and s.cycles >= daemon.max_cycles:
+            return _Stop(ExitCode.DONE, f"ran {s.cycles} cycle(s) (max {daemon.max_cycles})")
+        if daemon.hours and time.monotonic() - self._started >= daemon.hours * 3600:
+            return _Stop(ExitCode.DONE, f"ran for {daemon.hours:g} hour(s)")
+        if daemon.max_consecutive_failures and s.consecutive_failures >= daemon.max_consecutive_failures:
+            return _Stop(
+                ExitCode.FAILURES,
+                f"{s.consecutive_failures} consecutive cycles failed (daemon.max_consecutive_failures = "
+                f"{daemon.max_consecutive_failures}); read `ratchet daemon --log` / the inbox, then restart",
+            )
+        free_mb = shutil.disk_usage(self.workspace.root).free // (1024 * 1024)
+        if free_mb < daemon.min_free_disk_mb:
+            return _Stop(
+                ExitCode.DISK_LOW,
+                f"only {free_mb} MB free on {self.workspace.root} (daemon.min_free_disk_mb = "
+                f"{daemon.min_free_disk_mb}); free some space, then restart",
+            )
+        budget = self._check_budget()
+        if budget is not None:
+            return budget
+        audit = AuditLog(self.workspace.audit_path).verify()
+        if not audit.ok:
+            return _Stop(
+                ExitCode.TAMPERED,
+                "the audit chain is broken (" + "; ".join(audit.problems[:3]) + "); run `ratchet verify`",
+            )
+        if daemon.until_score:
+            score = overall_score(sup.baseline())
+            if score is not None and score >= daemon.until_score:
+                return _Stop(ExitCode.DONE, f"score {score:.3f} reached the target {daemon.until_score:g}")
+        return None
+
+    def _check_budget(self) -> _Stop | None:
+        totals = self._ledger.totals()
+        tokens = totals.tokens - self._ledger_start.tokens
+        cost = totals.cost_usd - self._ledger_start.cost_usd
+        self._set_state(tokens=tokens, cost_usd=round(cost, 6), spent=f"{tokens:,} tokens, ${cost:.4f}")
+        daemon = self.config.daemon
+        if daemon.budget_tokens and tokens >= daemon.budget_tokens:
+            return _Stop(
+                ExitCode.BUDGET,
+                f"token budget of this run used up: {tokens:,} of {daemon.budget_tokens:,} tokens; "
+                "raise --budget-tokens (daemon.budget_tokens) to continue",
+            )
+        if daemon.budget_cost_usd and cost >= daemon.budget_cost_usd:
+            return _Stop(
+                ExitCode.BUDGET,
+                f"cost budget of this run used up: ${cost:.4f} of ${daemon.budget_cost_usd:.4f}; "
+                "raise --budget-cost (daemon.budget_cost_usd) to continue",
+            )
+        return None
+
+    # --- pauses and human edits -----------------------------------------------------------
+    def _needs_pause(self, sup: Supervisor) -> bool:
+        """Handle PAUSE and human edits; True when the loop should re-check its rules first."""
+        pause_file = self.workspace.agent_dir / PAUSE_FILE
+        if pause_file.exists():
+            self._wait(
+                "paused by request (.agent/PAUSE); remove it or `ratchet daemon --resume`", pause_file.exists
+            )
+            return True
+        tree = inspect_tree(sup.repo, sup.agent_branch, self._expected_head)
+        if tree.problem:
+            self.request_stop(ExitCode.TAMPERED, tree.problem, abort=False)
+            return True
+        if tree.dirty:
+            names = ", ".join(tree.dirty[:5]) + (" ..." if len(tree.dirty) > 5 else "")
+            self.log.write("human-edit", "warning", paths=list(tree.dirty[:20]))
+            self._wait(
+                f"uncommitted changes ({names}): waiting until they are committed or reverted",
+                lambda: bool(sup.repo.is_dirty()) or self._recent_outside_edit(),
+            )
+            return True
+        if tree.human_commits:
+            self._set_state(phase="re-baselining", detail=f"{len(tree.human_commits)} human commit(s)")
+            scores, output = rebaseline(sup)
+            if scores is None:
+                self.log.write("rebaseline-failed", "warning", output=output[-2000:])
+            number = record_human_commits(sup, tree, scores)
+            self._expected_head = sup.repo.rev(sup.agent_branch) or ""
+            self.log.write("human-checkpoint", checkpoint=number, commits=list(tree.human_commits))
+            return True
+        if tree.moved:
+            self.log.write("adopted", "warning", head=tree.head, previous=tree.expected)
+            self._expected_head = tree.head
+        return False
+
+    def _recent_outside_edit(self) -> bool:
+        with self._lock:
+            return time.monotonic() - self._outside_edit_at < self.config.daemon.debounce_seconds
+
+    def _wait(self, why: str, still: object) -> None:
+        """Sit in the paused phase while `still()` holds, unless a stop is requested."""
+        assert callable(still)
+        self._set_state(phase=str(Phase.PAUSED), paused=why, detail=why)
+        self.log.write("paused", reason=why)
+        self.echo(PhaseChanged(Phase.PAUSED, why))
+        while self._stop is None and not (self.workspace.agent_dir / STOP_FILE).exists() and still():
+            self._done.wait(max(self.poll_seconds, 0.1))
+        self._set_state(phase=str(Phase.IDLE), paused="", detail="")
+        self.log.write("resumed")
+
+    def _apply_inbox_decisions(self, sup: Supervisor) -> None:
+        for pending in pending_decisions(self.workspace):
+            try:
+                item = load_item(self.workspace, pending.item_id)
+            except RatchetError:
+                for kind in ("approve", "reject"):
+                    (self.workspace.inbox_dir / f"{pending.item_id}.{kind}").unlink(missing_ok=True)
+                continue
+            if pending.decision == "approve":
+                outcome = approve_item(sup, item, pending.by)
+                if outcome.accepted:
+                    self._expected_head = sup.repo.rev(sup.agent_branch) or self._expected_head
+                    self._set_state(accepted=self.state.accepted + 1)
+                self.log.write(
+                    "inbox-approved",
+                    item=item.id,
+                    by=pending.by,
+                    checkpoint=outcome.checkpoint,
+                    reason=outcome.verdict.reason,
+                )
+            else:
+                reject_item(sup, item, pending.by, pending.note)
+                self.log.write("inbox-rejected", item=item.id, by=pending.by, note=pending.note)
+
+    # --- threads: events, watchdog, monitor ---------------------------------------------------
+    def _on_event(self, event: Event) -> None:
+        """The Supervisor's sink (loop thread): state at every phase change, the log, the echo."""
+        if isinstance(event, PhaseChanged):
+            with self._lock:
+                if event.phase is Phase.COMMITTING:
+                    self._committing = True
+                elif event.phase is Phase.IDLE:
+                    self._gate = ""
+                self._set_state(phase=str(event.phase), detail=event.detail[:200])
+            self.log.write("phase", phase=str(event.phase), detail=event.detail[:200])
+        elif isinstance(event, GateStarted):
+            with self._lock:
+                self._gate = event.name
+                self._set_state(detail=f"gate {event.name} ({event.index + 1}/{event.total})")
+            if self._stop is not None:
+                self._abort_candidate()
+        elif isinstance(event, GateFinished):
+            r = event.result
+            with self._lock:
+                self._gate = ""
+            self.log.write(
+                "gate", gate=r.name, passed=r.passed, seconds=round(r.seconds, 3), summary=r.summary
+            )
+        elif isinstance(event, CycleFinished):
+            with self._lock:
+                if self._committing:
+                    self._committing = False
+                    self._committed_at = time.monotonic()
+            self.log.write(
+                "cycle",
+                decision=str(event.verdict.decision),
+                reason=event.verdict.reason,
+                by=event.verdict.by,
+                checkpoint=event.checkpoint,
+                summary=event.summary,
+            )
+        elif isinstance(event, LogLine):
+            self.log.write("message", event.level, message=event.message)
+        self.echo(event)
+
+    def _on_watch(self, event: WatchEvent) -> None:
+        """watchdog's thread: a protected/ change stops the run; a mutable/ edit cancels the candidate."""
+        if event.area == "protected":
+            try:
+                now = protected_fingerprint(self.workspace.protected)
+            except OSError:
+                now = {}
+            if now != self._fingerprint:
+                changed = sorted(
+                    k for k in set(now) | set(self._fingerprint) if now.get(k) != self._fingerprint.get(k)
+                )
+                self.request_stop(
+                    ExitCode.TAMPERED,
+                    f"protected/ changed while the daemon ran ({', '.join(changed) or event.path}); "
+                    "restore it (`git checkout -- protected/`) or review and `ratchet seal`, then restart",
+                )
+            return
+        with self._lock:
+            ours = self._committing or time.monotonic() - self._committed_at < _SELF_WRITE_GRACE
+            if ours:
+                return
+            self._outside_edit_at = time.monotonic()
+        sup = self._sup
+        if sup is not None:
+            sup.cancelled.set()  # the candidate's base is stale: do not commit it
+        self.log.write("outside-edit", "warning", path=event.path, kind=event.kind)
+
+    def _monitor(self) -> None:
+        while not self._done.wait(self.poll_seconds):
+            signum = self._signal
+            if signum:
+                name = signal.Signals(signum).name
+                code = ExitCode.SIGINT if signum == signal.SIGINT else ExitCode.SIGTERM
+                self.request_stop(code, f"{name} received")
+            elif (self.workspace.agent_dir / STOP_FILE).exists():
+                self.request_stop(ExitCode.DONE, f"stopped by request (.agent/{STOP_FILE})")
+            if self._stop is not None:
+                self._abort_candidate()
+
+    def _abort_candidate(self) -> None:
+        """Cancel the candidate in flight; kill its gate processes when that is safe."""
+        sup = self._sup
+        if sup is None:
+            return
+        with self._lock:
+            if self._committing:
+                return  # a commit under way finishes; the loop stops right after it
+            sup.cancelled.set()
+            if self._gate in _KILLABLE:
+                kill_running()
+
+    def _install_signals(self) -> dict[int, object]:
+        if not self.handle_signals or threading.current_thread() is not threading.main_thread():
+            return {}
+
+        def handler(signum: int, frame: FrameType | None) -> None:
+            self._signal = signum  # only a plain store here: the monitor thread acts on it
+
+        return {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    @staticmethod
+    def _restore_signals(previous: dict[int, object]) -> None:
+        for sig, old in previous.items():
+            signal.signal(sig, old)  # type: ignore[arg-type]
+
+    # --- state ------------------------------------------------------------------------------
+    def _set_state(self, **changes: object) -> None:
+        with self._lock:
+            self.state = stamp(replace(self.state, **changes))  # type: ignore[arg-type]
+            write_state(self.workspace.state_path, self.state)
+
+    def _finish(self, stop: _Stop) -> None:
+        self._set_state(
+            phase=str(Phase.STOPPED), detail="", stop_reason=stop.reason, exit_code=int(stop.code), paused=""
+        )
+        (self.workspace.agent_dir / STOP_FILE).unlink(missing_ok=True)
+        self.log.write(
+            "stop",
+            "info" if stop.code is ExitCode.DONE else "error",
+            code=int(stop.code),
+            reason=stop.reason,
+            state=self.state,
+        )
+        self.echo(LogLine(f"stopped: {stop.reason}", "info" if stop.code is ExitCode.DONE else "error"))
+
+
+def _exit_code(exc: RatchetError) -> ExitCode:
+    try:
+        return ExitCode(exc.exit_code)
+    except ValueError:
+        return ExitCode.USAGE
+
+
+def _past_attempt(outcome: CycleOutcome) -> PastAttempt:
+    proposal = outcome.proposal
+    failed = outcome.report.failed if outcome.report else None
+    status = "accepted" if outcome.accepted else "rejected" if failed else str(outcome.verdict.decision)
+    return PastAttempt(
+        target=proposal.target if proposal else "",
+        summary=proposal.summary if proposal else outcome.verdict.reason,
+        outcome=status,
+        gate=failed.name if failed else "",
+        excerpt=(failed.output if failed else outcome.verdict.reason)[:500],
+    )
+
+
+def _limits(config: Config) -> dict[str, object]:
+    d = config.daemon
+    return {
+        "max_cycles": d.max_cycles,
+        "hours": d.hours,
+        "until_score": d.until_score,
+        "budget_tokens": d.budget_tokens,
+        "budget_cost_usd": d.budget_cost_usd,
+        "max_consecutive_failures": d.max_consecutive_failures,
+        "min_free_disk_mb": d.min_free_disk_mb,
+        "max_retries": config.gates.max_retries,
+    }
