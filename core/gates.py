@@ -249,12 +249,26 @@ class EvalGate:
 
     `allow_regression` is a human's explicit override (e.g. `ratchet revert --allow-regression`):
     the suites still run and the regressions are recorded, but they do not fail the gate.
+    With `select` (the default) a deterministic suite whose imports cannot reach any changed
+    module keeps its baseline result instead of running again: its cases cannot have changed.
     """
 
     name = "evals"
 
-    def __init__(self, *, allow_regression: bool = False) -> None:
+    def __init__(self, *, allow_regression: bool = False, select: bool = True) -> None:
         self.allow_regression = allow_regression
+        self.select = select
+
+    def _to_run(self, ctx: GateContext, suites: tuple[str, ...]) -> tuple[str, ...]:
+        from core.testselect import select_suites
+
+        if not self.select:
+            return suites
+        affected = select_suites(ctx.candidate, suites, ctx.changed)
+        if affected is None:
+            return suites
+        reusable = {s.name for s in ctx.baseline.suites if s.deterministic}
+        return tuple(name for name in suites if name in affected or name not in reusable)
 
     def run(self, ctx: GateContext) -> GateOutcome:
         from core.evalcompare import compare_scores
@@ -263,26 +277,27 @@ class EvalGate:
         suites = suites_for_gate(ctx.candidate, ctx.config)
         if not suites:
             return GateOutcome(GateResult(self.name, True, 0.0, "no eval suites declared"))
-        run = run_suites(
-            ctx.candidate,
-            suites,
-            sandbox=ctx.sandbox,
-            config=ctx.config,
-            scratch=ctx.scratch,
-        )
-        if run.scores is None:
-            return GateOutcome(GateResult(self.name, False, 0.0, "eval run crashed", excerpt(run.output)))
-        comparison = compare_scores(ctx.baseline, run.scores, ctx.policy.evals)
+        to_run = self._to_run(ctx, suites)
+        fresh = Scores()
+        output = ""
+        if to_run:
+            run = run_suites(ctx.candidate, to_run, sandbox=ctx.sandbox, config=ctx.config, scratch=ctx.scratch)
+            if run.scores is None:
+                return GateOutcome(GateResult(self.name, False, 0.0, "eval run crashed", excerpt(run.output)))
+            fresh, output = run.scores, run.output
+        kept = tuple(s for name in suites if name not in to_run and (s := ctx.baseline.get(name)) is not None)
+        merged = {s.name: s for s in (*fresh.suites, *kept)}
+        scores = Scores(suites=tuple(merged[name] for name in suites if name in merged))
+        if kept:
+            output = f"{output}\nunaffected by the change, baseline kept: {', '.join(s.name for s in kept)}".strip()
+        comparison = compare_scores(ctx.baseline, scores, ctx.policy.evals)
         locs = tuple(
             Location(f"evals/{c.suite}", 0, f"case {c.case_id} newly fails") for c in comparison.regressions
         )
         passed, summary = comparison.passed, comparison.summary()
         if not passed and self.allow_regression:
             passed, summary = True, f"{summary} [regression accepted by a human override]"
-        return GateOutcome(
-            GateResult(self.name, passed, 0.0, summary, excerpt(run.output), locs),
-            scores=run.scores,
-        )
+        return GateOutcome(GateResult(self.name, passed, 0.0, summary, excerpt(output), locs), scores=scores)
 
 
 class IntegrityGate:
