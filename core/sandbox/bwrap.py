@@ -2,9 +2,11 @@
 
 Inside, only the system directories (`/usr`, the `/lib*` links, a short list of `/etc`), the
 interpreter and venv, the request's read-only paths and its one writable scratch dir exist;
-`/tmp` is a fresh tmpfs, the network namespace holds only a loopback, and everything runs as
-uid/gid 65534 with no capabilities; the rlimits are set after the uid drop by the measuring
-helper (`core.sandbox.measure`), which also reports the command's exit status and usage.
+the root and `/dev` are read-only, `/tmp` and `/dev/shm` are small fresh tmpfs (an eighth of the
+memory limit each, so they cannot become a way around it), the network namespace holds only a
+loopback, and everything runs as uid/gid 65534 with no capabilities; the rlimits are set after
+the uid drop by the measuring helper (`core.sandbox.measure`), which also reports the command's
+exit status and usage.
 
 Two ways of getting to uid 65534, because `RLIMIT_NPROC` does not bind the kernel's root user:
 - *user-namespace mode* (a non-root caller): `--unshare-all --uid 65534`; the sandbox uid maps to
@@ -107,7 +109,7 @@ def _mount_args(
     system_dests = [Path(dest) for _, _, dest in system]
     for kind, source, dest in system:
         args += [f"--{kind}", source, dest]
-    mount_points = [Path("/proc"), Path("/dev"), Path("/tmp"), Path("/etc"), *system_dests]
+    mount_points = [Path("/proc"), Path("/dev"), Path("/dev/shm"), Path("/tmp"), Path("/etc"), *system_dests]
     binds = [(p, "--ro-bind") for p in read_only if not _under(p, system_dests)]
     binds.append((scratch, "--bind"))
     made: set[Path] = set()
@@ -149,8 +151,12 @@ def bwrap_argv(
     argv += ["--die-with-parent", "--new-session", "--clearenv", "--hostname", "sandbox"]
     for key, value in sorted(env.items()):
         argv += ["--setenv", key, value]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    tmpfs_size = str(max(request.limits.memory_bytes // 8, 16 << 20))
+    argv += ["--proc", "/proc", "--dev", "/dev"]
+    argv += ["--size", tmpfs_size, "--perms", "1777", "--tmpfs", "/dev/shm"]
+    argv += ["--size", tmpfs_size, "--perms", "1777", "--tmpfs", "/tmp"]
     argv += _mount_args((*extra_read_only, *request.read_only), request.scratch, system)
+    argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
     argv += ["--chdir", str(request.cwd or request.scratch)]
     if setpriv is not None:
         argv += [setpriv, f"--reuid={SANDBOX_UID}", f"--regid={SANDBOX_GID}", "--clear-groups"]

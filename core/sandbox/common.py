@@ -18,9 +18,11 @@ from core.sandbox.base import Limits, SandboxRequest, SandboxResult, StopReason
 __all__ = [
     "SANDBOX_GID",
     "SANDBOX_UID",
+    "address_space_bytes",
     "child_env",
     "hand_over_scratch",
     "interpreter_paths",
+    "java_options",
     "prepare_scratch",
     "rlimit_values",
     "to_result",
@@ -37,7 +39,7 @@ _SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 #: what a program says on its way out when an allocation failed (Python, C, C++, Go, Rust, JVM)
 _OUT_OF_MEMORY = re.compile(
     r"MemoryError|Cannot allocate memory|std::bad_alloc|out of memory|memory allocation of \d+ bytes "
-    r"failed|OutOfMemoryError",
+    r"failed|OutOfMemoryError|Fatal process OOM|heap out of memory|Could not reserve enough space",
 )
 
 
@@ -112,10 +114,21 @@ def child_env(request: SandboxRequest, *, home: Path, tmp: Path) -> dict[str, st
         "TMPDIR": str(tmp),
         "LANG": "C.UTF-8",
         "PYTHONDONTWRITEBYTECODE": "1",
+        "JAVA_TOOL_OPTIONS": java_options(request.limits),
     }
     checked = scrub_env({}, extra=request.env)
     env.update((key, checked[key]) for key in request.env)
     return env
+
+
+def java_options(limits: Limits) -> str:
+    """JVM flags that fit the address-space limit (a default JVM reserves more than 2 GB of it and
+    fails to start under RLIMIT_AS); a request can override them through its env."""
+    heap_mb = max(64, (limits.memory_bytes >> 20) // 4)
+    return (
+        f"-Xmx{heap_mb}m -Xss512k -XX:CompressedClassSpaceSize=32m -XX:ReservedCodeCacheSize=32m "
+        "-XX:MaxMetaspaceSize=128m -XX:+UseSerialGC -XX:ActiveProcessorCount=1"
+    )
 
 
 def interpreter_paths() -> tuple[Path, ...]:
@@ -139,11 +152,21 @@ def _outermost(paths: list[Path]) -> tuple[Path, ...]:
     return tuple(kept)
 
 
+def address_space_bytes(limits: Limits) -> int:
+    """RLIMIT_AS: room for the large virtual reservations of Go, V8 and the JVM (which fail to start
+    under an address-space cap near their real use), still bounding shared anonymous memory."""
+    return 2 * limits.memory_bytes + (1 << 30)
+
+
 def rlimit_values(limits: Limits) -> dict[int, tuple[int, int]]:
-    """(soft, hard) per resource. CPU: SIGXCPU at the limit, SIGKILL one second later."""
+    """(soft, hard) per resource. Memory is capped as data (heap and private writable mappings,
+    what programs actually use) plus a looser address-space cap. CPU: SIGXCPU at the limit,
+    SIGKILL one second later."""
+    address_space = address_space_bytes(limits)
     return {
         resource.RLIMIT_CPU: (limits.cpu_seconds, limits.cpu_seconds + 1),
-        resource.RLIMIT_AS: (limits.memory_bytes, limits.memory_bytes),
+        resource.RLIMIT_DATA: (limits.memory_bytes, limits.memory_bytes),
+        resource.RLIMIT_AS: (address_space, address_space),
         resource.RLIMIT_FSIZE: (limits.file_size_bytes, limits.file_size_bytes),
         resource.RLIMIT_NPROC: (limits.processes, limits.processes),
         resource.RLIMIT_CORE: (0, 0),
@@ -167,7 +190,7 @@ def _stop_reason(proc: ProcResult, limits: Limits, sig: int) -> StopReason:
     # SIGXCPU comes only from the soft limit; SIGKILL from the hard one, a second later
     if sig == signal.SIGXCPU or (sig == signal.SIGKILL and proc.cpu_seconds >= 0.9 * limits.cpu_seconds):
         return StopReason.CPU
-    if proc.returncode != 0 and _OUT_OF_MEMORY.search(proc.stderr[-4096:]):
+    if proc.returncode != 0 and _OUT_OF_MEMORY.search(proc.stderr[:4096] + proc.stderr[-4096:]):
         return StopReason.MEMORY
     if sig == signal.SIGKILL and proc.peak_memory_bytes >= 0.9 * limits.memory_bytes:
         return StopReason.MEMORY

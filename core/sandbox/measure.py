@@ -15,21 +15,19 @@ import os
 from dataclasses import dataclass
 
 from core.sandbox.base import Limits
+from core.sandbox.common import rlimit_values
 
 __all__ = ["MEASURE_SOURCE", "Report", "measured_argv", "read_report"]
 
 logger = logging.getLogger(__name__)
 
-#: run as `python -I -S -c MEASURE_SOURCE FD CPU AS FSIZE NPROC -- ARGV...` (stdlib only, no site)
+#: run as `python -I -S -c MEASURE_SOURCE FD RES:SOFT:HARD... -- ARGV...` (stdlib only, no site)
 MEASURE_SOURCE = """\
 import os, resource, sys
-fd, cpu, mem, fsize, nproc = (int(v) for v in sys.argv[1:6])
-cmd = sys.argv[7:]
-for res, soft, hard in (
-    (resource.RLIMIT_CPU, cpu, cpu + 1), (resource.RLIMIT_AS, mem, mem),
-    (resource.RLIMIT_FSIZE, fsize, fsize), (resource.RLIMIT_NPROC, nproc, nproc),
-    (resource.RLIMIT_CORE, 0, 0),
-):
+split = sys.argv.index("--")
+fd, limits, cmd = int(sys.argv[1]), sys.argv[2:split], sys.argv[split + 1:]
+for limit in limits:
+    res, soft, hard = (int(v) for v in limit.split(":"))
     resource.setrlimit(res, (soft, hard))
 os.set_inheritable(fd, False)
 pid = os.fork()
@@ -57,8 +55,8 @@ class Report:
 
 def measured_argv(python: str, fd: int, limits: Limits, argv: tuple[str, ...]) -> list[str]:
     """The helper's command line, wrapping `argv`."""
-    numbers = (fd, limits.cpu_seconds, limits.memory_bytes, limits.file_size_bytes, limits.processes)
-    return [python, "-I", "-S", "-c", MEASURE_SOURCE, *(str(n) for n in numbers), "--", *argv]
+    pairs = [f"{res}:{soft}:{hard}" for res, (soft, hard) in rlimit_values(limits).items()]
+    return [python, "-I", "-S", "-c", MEASURE_SOURCE, str(fd), *pairs, "--", *argv]
 
 
 def read_report(fd: int) -> Report | None:
