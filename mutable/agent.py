@@ -186,10 +186,32 @@ def solve(task: Task, tools: Tools) -> Solution:
                 display=language.display,
                 entry=f" as `{task.entry_point}`" if task.entry_point else "",
             )
+    attempts, note = _attempts(task, language, tools, user_text)
+    best = _best(attempts)
+    if best is not None and best.passed:
+        tools.remember(task.text, language.name, best.code)
+    return Solution(
+        task=task,
+        intent=intent,
+        language=language.name,
+        code=best.code if best else "",
+        passed=bool(best and best.passed),
+        attempts=tuple(attempts),
+        answer=answer,
+        note=note,
+    )
+
+
+def _attempts(
+    task: Task, language: Language, tools: Tools, user_text: str | None
+) -> tuple[list[Attempt], str]:
+    """Prompt, extract, run and check until an attempt passes or the attempts run out.
+
+    Returns the attempts and a note when the loop stopped early (LLM unavailable, no toolchain).
+    """
     shots = list(tools.recall(task.text, RECALL, language.name))
     attempts: list[Attempt] = []
     history: list[prompts.Turn] = []
-    note = ""
     for number in range(1, max(1, task.max_attempts) + 1):
         started = tools.now()
         messages = prompts.build_messages(
@@ -198,8 +220,7 @@ def solve(task: Task, tools: Tools) -> Solution:
         try:
             reply = tools.complete(messages, purpose="solve", temperature=0.2 if number == 1 else 0.5)
         except ToolsError as exc:
-            note = f"stopped: {exc}"
-            break
+            return attempts, f"stopped: {exc}"
         code = extract_code(reply.text, language.name)
         if language.name == "python":
             code = repair_syntax(code, language.name)
@@ -212,33 +233,16 @@ def solve(task: Task, tools: Tools) -> Solution:
         if result.missing:
             note = missing_toolchain_message(language, result.missing)
             attempts.append(Attempt(number=number, code=code, passed=False, result=result, feedback=note))
-            break
+            return attempts, note
         feedback = "" if check.passed else prompts.feedback_message(check.what, check.output, language)
+        seconds = tools.now() - started
         attempts.append(
-            Attempt(
-                number=number,
-                code=code,
-                passed=check.passed,
-                result=result,
-                feedback=feedback,
-                seconds=tools.now() - started,
-            )
+            Attempt(number, code, check.passed, result=result, feedback=feedback, seconds=seconds)
         )
         if check.passed:
-            tools.remember(task.text, language.name, code)
             break
         history.append(prompts.Turn(code=code, feedback=feedback))
-    best = _best(attempts)
-    return Solution(
-        task=task,
-        intent=intent,
-        language=language.name,
-        code=best.code if best else "",
-        passed=bool(best and best.passed),
-        attempts=tuple(attempts),
-        answer=answer,
-        note=note,
-    )
+    return attempts, ""
 
 
 def _asked_for_code(task: Task) -> bool:
