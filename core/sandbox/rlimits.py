@@ -39,6 +39,7 @@ _ALWAYS_ESCAPES = (
     "setsid_double_fork",  # a new session leaves the process group the backend kills
     "symlink_escape",
     "env_secret",  # our environment is scrubbed, but /proc/<supervisor>/environ is readable
+    "shm_fill",  # /dev/shm is the host's tmpfs: files there are memory outside every rlimit
 )
 #: hostile cases (names of tests/sandbox/hostile.py) the rlimits backend cannot contain;
 #: as root, RLIMIT_NPROC does not hold, so a fork bomb runs until the wall-time kill

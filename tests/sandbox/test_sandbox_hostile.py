@@ -73,6 +73,14 @@ def _bomb_capped(scene: Scene, result: SandboxResult) -> list[str]:
     return [] if forked < 64 else [f"the fork bomb made {forked} processes"]
 
 
+def _shm_bounded(scene: Scene, result: SandboxResult) -> list[str]:
+    escaped = [f"{path} was created" for path in Path("/dev/shm").glob(f"{scene.marker}*")]
+    written = int(str(_report(result).get("written_mb", 10**6)))
+    if written > 512 // 8:
+        escaped.append(f"wrote {written} MB to /dev/shm")
+    return escaped
+
+
 def _nothing_read(scene: Scene, result: SandboxResult) -> list[str]:
     secret = f"secret-{scene.marker}"
     return [f"read a secret: {result.stdout[:200]!r}"] if secret in result.stdout else []
@@ -142,6 +150,41 @@ time.sleep(120)
         "blocks = []\nwhile True: blocks.append(bytearray(16 << 20))",
         StopReason.MEMORY,
         Limits(memory_bytes=512 << 20),
+    ),
+    Case(
+        "shared_memory_bomb",
+        """
+import mmap
+maps = []
+while len(maps) < 64:
+    block = mmap.mmap(-1, 64 << 20, flags=mmap.MAP_SHARED | mmap.MAP_ANONYMOUS)
+    for offset in range(0, 64 << 20, 4096):
+        block[offset] = 1
+    maps.append(block)
+print("mapped", len(maps) * 64, "MB")
+""",
+        StopReason.MEMORY,
+        Limits(memory_bytes=256 << 20),
+    ),
+    Case(
+        "shm_fill",
+        """
+import json, sys
+prefix, written = sys.argv[2], 0
+chunk = b"x" * (16 << 20)
+try:
+    while written < (320 << 20):
+        with open(f"{prefix}-{written >> 24}", "wb") as fh:
+            fh.write(chunk)
+        written += len(chunk)
+except OSError as exc:
+    print(json.dumps({"written_mb": written >> 20, "error": str(exc)}))
+else:
+    print(json.dumps({"written_mb": written >> 20}))
+""",
+        StopReason.EXIT,
+        Limits(memory_bytes=512 << 20),
+        _shm_bounded,
     ),
     Case(
         "output_flood",
@@ -278,6 +321,7 @@ def _args(case: Case, scene: Scene) -> tuple[str, ...]:
         "read_unbound": (scene.outside / "secret.txt", scene.home_secret),
         "tcp_connect": (str(scene.port),),
         "symlink_escape": (scene.outside / "escaped.txt", scene.scratch),
+        "shm_fill": (Path("/dev/shm") / scene.marker,),
     }
     return tuple(str(t) for t in targets.get(case.name, ()))
 
@@ -339,7 +383,7 @@ def scene(worktree: Path, scratch: Path, tmp_path: Path) -> Iterator[Scene]:
     listener.close()
     for pid in _marked_processes(marker):
         with_suppressed_kill(pid)
-    for path in (made.home_probe, made.tmp_probe, made.home_secret):
+    for path in (made.home_probe, made.tmp_probe, made.home_secret, *Path("/dev/shm").glob(f"{marker}*")):
         path.unlink(missing_ok=True)
 
 
