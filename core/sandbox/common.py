@@ -52,6 +52,8 @@ def validate_request(request: SandboxRequest) -> None:
     for path in request.read_only:
         if not path.is_absolute():
             raise ValueError(f"SandboxRequest.read_only paths must be absolute, got {path}")
+        if not path.exists():
+            raise ValueError(f"SandboxRequest.read_only path {path} does not exist")
     cwd = request.cwd or request.scratch
     if not any(cwd == root or cwd.is_relative_to(root) for root in (request.scratch, *request.read_only)):
         raise ValueError(f"SandboxRequest.cwd {cwd} is neither the scratch dir nor under a read-only path")

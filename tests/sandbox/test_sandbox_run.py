@@ -152,3 +152,8 @@ def test_runtimes_that_reserve_large_address_ranges_start_under_the_memory_limit
     )
     assert result.ok, result.output
     assert result.stdout == "go ok\n"
+
+
+def test_a_missing_read_only_path_is_a_bug(sandbox: Sandbox, scratch: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="does not exist"):
+        sandbox.run(SandboxRequest(argv=(PY, "-c", "pass"), scratch=scratch, read_only=(tmp_path / "gone",)))
