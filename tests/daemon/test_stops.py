@@ -7,6 +7,8 @@ import os
 import threading
 import time
 
+import pytest
+
 from core.config import load_config
 from core.daemon import PAUSE_FILE, STOP_FILE, Daemon, DaemonResult
 from core.daemon_inbox import request_decision
