@@ -17,6 +17,7 @@ Two ways of getting to uid 65534, because `RLIMIT_NPROC` does not bind the kerne
   The scratch dir is chowned to 65534 so it stays writable; read-only paths must be
   world-readable (they are when git or `mkdir` made them with the usual umask). The process
   count is then that of the real uid 65534, shared by concurrent runs (and any `nobody` daemon).
+  A seccomp filter (`core.sandbox.seccomp`) refuses new user namespaces in both modes.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from core.sandbox.common import (
     validate_request,
 )
 from core.sandbox.measure import measured_argv, read_report
+from core.sandbox.seccomp import seccomp_fd
 
 __all__ = ["BwrapSandbox", "BwrapUnavailable", "bwrap_argv", "system_binds"]
 
@@ -133,6 +135,7 @@ def bwrap_argv(
     python: str,
     report_fd: int,
     setpriv: str | None,
+    seccomp_fd: int | None = None,
     system: tuple[tuple[str, str, str], ...],
     extra_read_only: tuple[Path, ...] = (),
 ) -> list[str]:
@@ -149,6 +152,8 @@ def bwrap_argv(
     if request.network:
         argv.append("--share-net")
     argv += ["--die-with-parent", "--new-session", "--clearenv", "--hostname", "sandbox"]
+    if seccomp_fd is not None:
+        argv += ["--add-seccomp-fd", str(seccomp_fd)]
     for key, value in sorted(env.items()):
         argv += ["--setenv", key, value]
     tmpfs_size = str(max(request.limits.memory_bytes // 8, 16 << 20))
@@ -188,13 +193,16 @@ class BwrapSandbox:
                 )
         self._system = system_binds()
 
-    def argv(self, request: SandboxRequest, env: Mapping[str, str], report_fd: int) -> list[str]:
+    def argv(
+        self, request: SandboxRequest, env: Mapping[str, str], report_fd: int, seccomp: int | None = None
+    ) -> list[str]:
         return bwrap_argv(
             request,
             env=env,
             bwrap=self._bwrap,
             python=self._python,
             report_fd=report_fd,
+            seccomp_fd=seccomp,
             setpriv=self._setpriv,
             system=self._system,
             extra_read_only=interpreter_paths(),
@@ -207,18 +215,21 @@ class BwrapSandbox:
             hand_over_scratch(request.scratch)
         env = child_env(request, home=home, tmp=tmp)
         report_r, report_w = os.pipe()
+        seccomp = seccomp_fd()
+        passed = (report_w,) if seccomp is None else (report_w, seccomp)
         try:
             proc = run_process(
-                self.argv(request, env, report_w),
+                self.argv(request, env, report_w, seccomp),
                 cwd=request.scratch,
                 timeout=request.limits.wall_seconds,
                 env={},
                 stdin=request.stdin,
                 output_limit=request.limits.output_bytes,
-                pass_fds=(report_w,),
+                pass_fds=passed,
             )
         finally:
-            os.close(report_w)
+            for fd in passed:
+                os.close(fd)
         report = read_report(report_r)
         if report is None:
             if proc.returncode == 1 and proc.stderr.startswith("bwrap: "):

@@ -3,9 +3,11 @@ rlimits warning, and the measurement report — each against real parts (no engi
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import resource
+import struct
 import sys
 from pathlib import Path
 
@@ -29,6 +31,7 @@ from core.sandbox import rlimits as rlimits_module
 from core.sandbox.bwrap import bwrap_argv, system_binds
 from core.sandbox.docker_engine import DEFAULT_IMAGE, container_kwargs
 from core.sandbox.measure import read_report
+from core.sandbox.seccomp import CLONE_NEWUSER, no_userns_filter, syscall_table
 
 PY = sys.executable
 
@@ -278,3 +281,21 @@ def test_a_missing_program_is_reported_not_raised(scratch: Path) -> None:
     result = BwrapSandbox().run(SandboxRequest(argv=("/no/such/program",), scratch=scratch))
     assert (result.exit_code, result.stop_reason) == (127, StopReason.EXIT)
     assert "cannot run /no/such/program" in result.stderr
+
+
+# --- seccomp ------------------------------------------------------------------------------------
+
+
+def test_the_seccomp_filter_is_well_formed() -> None:
+    table = syscall_table("x86_64")
+    assert table is not None and syscall_table("sparc") is None
+    program = no_userns_filter(table)
+    assert len(program) == 13 * 8
+    code, jt, jf, k = struct.unpack_from("<HBBI", program, 9 * 8)
+    assert (code, k) == (0x45, CLONE_NEWUSER), "instruction 9 tests the CLONE_NEWUSER flag"
+    returns = [struct.unpack_from("<HBBI", program, i * 8)[3] for i in (7, 10, 11, 12)]
+    assert returns == [0x7FFF0000, 0x7FFF0000, 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS]
+    for i in range(13):  # every jump lands inside the program
+        code, jt, jf, _ = struct.unpack_from("<HBBI", program, i * 8)
+        if code in (0x15, 0x35, 0x45):
+            assert i + 1 + max(jt, jf) < 13

@@ -81,6 +81,11 @@ def _shm_bounded(scene: Scene, result: SandboxResult) -> list[str]:
     return escaped
 
 
+def _no_new_userns(scene: Scene, result: SandboxResult) -> list[str]:
+    report = _report(result)
+    return [] if report.get("created") is False else [f"created a user namespace: {report}"]
+
+
 def _nothing_read(scene: Scene, result: SandboxResult) -> list[str]:
     secret = f"secret-{scene.marker}"
     return [f"read a secret: {result.stdout[:200]!r}"] if secret in result.stdout else []
@@ -289,6 +294,17 @@ except OSError as exc:
 """,
         StopReason.EXIT,
         check=_file_exists(lambda s: s.outside / "escaped.txt"),
+    ),
+    Case(
+        "nested_userns",
+        """
+import ctypes, json, os
+libc = ctypes.CDLL(None, use_errno=True)
+created = libc.unshare(0x10000000) == 0
+print(json.dumps({"created": created, "error": os.strerror(ctypes.get_errno())}))
+""",
+        StopReason.EXIT,
+        check=_no_new_userns,
     ),
     Case(
         "env_secret",
