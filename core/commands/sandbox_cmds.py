@@ -16,6 +16,7 @@ from core.config import Config, SandboxConfig, load_config
 from core.sandbox.choose import BACKENDS, bwrap_works, limits_from_config
 from core.sandbox.docker_engine import DockerUnavailable, docker_client
 from core.sandbox.rlimits import RLIMITS_CANNOT_STOP
+from core.sandbox.seccomp import syscall_table
 from core.workspace import NotAWorkspace, Workspace
 
 __all__ = [
@@ -70,7 +71,8 @@ def _bwrap_status() -> BackendStatus:
         mode = "privileged mode (running as root: setpriv drops to uid 65534)"
     else:
         mode = "user-namespace mode (uid 65534 inside)"
-    return BackendStatus("bwrap", True, f"{shutil.which('bwrap')}, {mode}")
+    seccomp = "seccomp: no new user namespaces" if syscall_table() else "no seccomp table for this CPU"
+    return BackendStatus("bwrap", True, f"{shutil.which('bwrap')}, {mode}, {seccomp}")
 
 
 def _rlimits_status() -> BackendStatus:
