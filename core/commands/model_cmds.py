@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from core.commands.common import Context, add_json_flag, open_context, print_json
 from core.config import Config, load_config
@@ -119,24 +119,37 @@ def cmd_prepare(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from core.llm.embedded import ServerRecord, ensure_weights, live_record, model_settings, serve
+    from core.llm.embedded import (
+        ServerRecord,
+        ensure_weights,
+        live_record,
+        model_settings,
+        serve,
+        workspace_lock,
+    )
 
     ctx: Context = open_context(args)
-    running = live_record(ctx.workspace)
-    if running is not None:
-        raise RatchetError(
-            f"a model server already runs for this workspace at {running.api_base} (pid {running.pid}); "
-            f"use it, or stop it with `ratchet model stop`"
-        )
     settings = model_settings(ctx.config.model)
     with _progress_bar(sys.stderr.isatty()) as progress:
         model = ensure_weights(settings, progress=progress)
-    print(f"loading {model.name} ({settings.n_threads} thread(s), context {settings.n_ctx}) ...", flush=True)
+    with ExitStack() as loading:
+        # hold the workspace's model lock while loading, so no gateway starts a second server meanwhile
+        loading.enter_context(workspace_lock(ctx.workspace))
+        running = live_record(ctx.workspace)
+        if running is not None:
+            raise RatchetError(
+                f"a model server already runs for this workspace at {running.api_base} "
+                f"(pid {running.pid}); use it, or stop it with `ratchet model stop`"
+            )
+        print(
+            f"loading {model.name} ({settings.n_threads} thread(s), context {settings.n_ctx}) ...", flush=True
+        )
 
-    def ready(record: ServerRecord) -> None:
-        print(f"serving {settings.alias} at {record.api_base} (OpenAI API; Ctrl-C stops)", flush=True)
+        def ready(record: ServerRecord) -> None:
+            loading.close()
+            print(f"serving {settings.alias} at {record.api_base} (OpenAI API; Ctrl-C stops)", flush=True)
 
-    serve(ctx.workspace, settings, model, port=args.port, on_ready=ready)
+        serve(ctx.workspace, settings, model, port=args.port, on_ready=ready)
     print("model server stopped")
     return 0
 

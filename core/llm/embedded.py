@@ -53,6 +53,7 @@ __all__ = [
     "server_answers",
     "state_path",
     "stop_server",
+    "workspace_lock",
 ]
 
 logger = logging.getLogger(__name__)
@@ -227,7 +228,7 @@ def stop_server(workspace: Workspace, timeout: float = 15.0) -> ServerRecord | N
 
 
 @contextlib.contextmanager
-def _workspace_lock(workspace: Workspace) -> Iterator[None]:
+def workspace_lock(workspace: Workspace) -> Iterator[None]:
     """Serialises find-or-start between processes, so two gateways never start two servers."""
     workspace.agent_dir.mkdir(parents=True, exist_ok=True)
     with (workspace.agent_dir / "model.lock").open("a") as fh:
@@ -256,6 +257,7 @@ class EmbeddedServer:
         self.start_timeout = start_timeout
         self._record: ServerRecord | None = None
         self._child: subprocess.Popen[bytes] | None = None
+        self._lock = threading.RLock()
 
     @property
     def started(self) -> bool:
@@ -264,15 +266,17 @@ class EmbeddedServer:
 
     def api_base(self) -> str:
         """`http://127.0.0.1:PORT/v1` of a live server, starting one when none answers."""
-        record = self._record
-        if record is not None and _alive(record.pid):
-            return record.api_base
-        with _workspace_lock(self.workspace):
-            found = live_record(self.workspace)
-            if found is None:
-                found = self._start()
-            self._record = found
-        return found.api_base
+        with self._lock:
+            record = self._record
+            child_died = self._child is not None and self._child.poll() is not None
+            if record is not None and _alive(record.pid) and not child_died:
+                return record.api_base
+            with workspace_lock(self.workspace):
+                found = live_record(self.workspace)
+                if found is None or child_died:
+                    found = self._start()
+                self._record = found
+            return found.api_base
 
     def _start(self) -> ServerRecord:
         model = ensure_weights(self.settings)
@@ -324,7 +328,9 @@ class EmbeddedServer:
 
     def close(self) -> None:
         """Stop the server this object started (idempotent); leave a reused one running."""
-        child, self._child = self._child, None
+        with self._lock:
+            child, self._child = self._child, None
+            self._record = None
         if child is None:
             return
         atexit.unregister(self.close)
@@ -336,7 +342,6 @@ class EmbeddedServer:
                 child.kill()
                 child.wait()
         _forget_record(self.workspace, child.pid)
-        self._record = None
 
 
 def _tail(path: Path, lines: int = 12) -> str:

@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 #: the model string (for `[llm] model` or `[llm] fallback`) that names the embedded local model
 EMBEDDED = "embedded"
 _MAX_BACKOFF = 30.0
+#: the embedded model's timeout budget: slow enough for 2 tokens/s on a loaded 2-core machine
+_LOCAL_BASE_SECONDS = 60.0
+_LOCAL_SECONDS_PER_TOKEN = 0.5
 
 
 @dataclass(frozen=True)
@@ -199,11 +202,18 @@ class LLMGateway:
             started = time.monotonic()
             try:
                 done = call_provider(
-                    route, request, params, api_base=api_base, timeout=self.timeout, extra=self.litellm_params
+                    route,
+                    request,
+                    params,
+                    api_base=api_base,
+                    timeout=self._timeout(route, params),
+                    extra=self.litellm_params,
                 )
             except TransientFailure as exc:
-                self._record(route, purpose, time.monotonic() - started, error=str(exc).split(":")[0])
-                if attempt < attempts:
+                self._record(route, purpose, time.monotonic() - started, error=exc.kind)
+                # the local server keeps working on a timed-out request: asking again only queues behind it
+                give_up = route.local and exc.kind == "Timeout"
+                if attempt < attempts and not give_up:
                     delay = min(self.backoff * 2 ** (attempt - 1), _MAX_BACKOFF)
                     logger.info(
                         "%s: %s; retry %d/%d in %.1fs", route.name, exc, attempt, self.max_retries, delay
@@ -212,7 +222,7 @@ class LLMGateway:
                     continue
                 where = f" at {api_base}" if api_base else ""
                 raise LLMUnavailable(
-                    f"cannot get a reply from {route.name}{where} after {attempts} attempts ({exc}); "
+                    f"cannot get a reply from {route.name}{where} after {attempt} attempt(s) ({exc}); "
                     f"check that the provider is reachable, or set [llm] fallback"
                 ) from None
             except MissingCredentials:
@@ -227,6 +237,12 @@ class LLMGateway:
             )
             return LLMReply(done.text, route.name, usage, cached=False, seconds=seconds)
         raise AssertionError("unreachable: the loop returns or raises")
+
+    def _timeout(self, route: Route, params: Mapping[str, Any]) -> float:
+        """The local model on a busy CPU needs time per token; a remote provider gets `[llm] timeout`."""
+        if not route.local:
+            return self.timeout
+        return max(self.timeout, _LOCAL_BASE_SECONDS + _LOCAL_SECONDS_PER_TOKEN * int(params["max_tokens"]))
 
     def _record(
         self, route: Route, purpose: str, seconds: float, *, done: Completion | None = None, error: str = ""

@@ -66,6 +66,11 @@ class Completion:
 class TransientFailure(Exception):
     """A failure worth retrying (internal to the gateway; never reaches a user as such)."""
 
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(f"{kind}: {message}")
+        #: the litellm exception class name (`Timeout`, `RateLimitError`, ...)
+        self.kind = kind
+
 
 class MissingCredentials(LLMUnavailable):
     """No key for the provider in the environment; found before any request was sent."""
@@ -219,7 +224,7 @@ def _raise_classified(
             f"{route.name}: the provider does not know this model ({_short(exc, key)}); check [llm] model"
         ) from None
     if isinstance(exc, transient):
-        raise TransientFailure(f"{type(exc).__name__}: {_short(exc, key)}") from None
+        raise TransientFailure(type(exc).__name__, _short(exc, key)) from None
     raise LLMRequestFailed(f"{route.name} rejected the request: {_short(exc, key)}") from None
 
 

@@ -176,3 +176,19 @@ def test_a_server_whose_owner_dies_stops_by_itself(stop_servers: Workspace) -> N
     owner.wait()
     assert _gone(record.pid, within=20)
     assert not state_path(ws).exists()
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_a_crashed_server_is_restarted_on_the_next_call(stop_servers: Workspace) -> None:
+    ws = stop_servers
+    assert _ratchet(ws, "model", "prepare").returncode == 0
+    with open_gateway(ws, Config(llm=LLMConfig(cache=False, max_retries=1))) as gateway:
+        assert gateway.complete(ASK, purpose="e2e", max_tokens=4).text
+        crashed = read_record(ws)
+        assert crashed is not None
+        os.kill(crashed.pid, signal.SIGKILL)
+        assert gateway.complete(ASK, purpose="e2e", max_tokens=4).text
+        restarted = read_record(ws)
+        assert restarted is not None and restarted.pid != crashed.pid
+    assert _gone(restarted.pid, within=20)
