@@ -24,7 +24,7 @@ from core.edits import EditRejected, apply_edit
 from core.memory import AttemptRecord, Memory, code_fingerprint, diff_fingerprint
 from core.proposers.base import NoProposal, Observation
 from core.proposers.parse import EditRequest, ParsedEdit, ParseFailure, find_symbol, parse_reply
-from core.proposers.prompts import PromptContext, build_messages
+from core.proposers.prompts import PromptContext, build_messages, estimate_tokens
 from core.records import Edit, EditKind, EditOp, Proposal, Usage
 from core.workspace import Workspace
 
@@ -33,6 +33,7 @@ __all__ = [
     "LLMProposer",
     "ModuleInfo",
     "choose_target",
+    "reply_budget",
     "scan_modules",
 ]
 
@@ -42,6 +43,8 @@ _TOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _STOP = frozenset({"the", "and", "for", "with", "not", "got", "expected", "should", "make", "better", "case"})
 _DETAIL_CHARS = 300
 _EXCERPT_CHARS = 600
+_MIN_REPLY_TOKENS = 256
+_REPLY_OVERHEAD_TOKENS = 120
 
 
 class _Reply(Protocol):
@@ -154,6 +157,19 @@ def scan_modules(workspace: Workspace) -> dict[str, ModuleInfo]:
     return out
 
 
+def reply_budget(source: str, symbol: str, ceiling: int) -> int:
+    """Tokens a reply may use: the symbol rewritten at twice its size plus a WHY line, within
+    `ceiling` (`[llm] max_tokens`). Small models ramble; a bound keeps a proposal's time
+    predictable, and a truncated reply is rejected as unparsable like any other bad reply."""
+    try:
+        node = find_symbol(ast.parse(source), symbol)
+    except (SyntaxError, ValueError, RecursionError):
+        node = None
+    code = (ast.get_source_segment(source, node) or "") if node is not None else ""
+    wanted = max(_MIN_REPLY_TOKENS, 2 * estimate_tokens(code) + _REPLY_OVERHEAD_TOKENS)
+    return min(ceiling, wanted) if ceiling > 0 else wanted
+
+
 # --- the proposer ------------------------------------------------------------------------------
 
 
@@ -210,6 +226,7 @@ class LLMProposer:
         kind = kinds.get(symbol, EditKind.METHOD if "." in symbol else EditKind.FUNCTION)
         request = EditRequest(path=path, target=symbol, kind=kind, module_source=module.source)
         messages = build_messages(self._context(observation, request), self._config.proposer.context_tokens)
+        max_tokens = reply_budget(module.source, symbol, self._config.llm.max_tokens)
         usage = Usage()
         reasons: list[str] = []
         seen: set[str] = set()
@@ -219,6 +236,7 @@ class LLMProposer:
                 messages,
                 purpose="propose",
                 temperature=self._config.proposer.temperature,
+                max_tokens=max_tokens,
                 seed=observation.attempt * count + index,
             )
             usage += reply.usage

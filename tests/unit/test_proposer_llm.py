@@ -15,7 +15,7 @@ from core.llm import BudgetExceeded, open_gateway
 from core.llm.testing import FakeChatServer
 from core.memory import AttemptRecord, Memory, code_fingerprint, open_memory
 from core.proposers.base import FailingCase, NoProposal, Observation, PastAttempt
-from core.proposers.llm import LLMProposer, choose_target, scan_modules
+from core.proposers.llm import LLMProposer, choose_target, reply_budget, scan_modules
 from core.proposers.prompts import CHARS_PER_TOKEN, SYSTEM_PROMPT, PromptContext, build_messages
 from core.records import Edit, EditKind, EditOp, GateResult, Proposal, Scores, to_json
 from core.workspace import Workspace
@@ -168,6 +168,17 @@ def test_scan_modules_lists_functions_and_methods(ws: Workspace) -> None:
     assert [s for s, _ in modules["mutable/calc.py"].symbols] == ["add", "is_even", "classify"]
 
 
+def test_reply_budget_scales_with_the_symbol_within_bounds() -> None:
+    small = reply_budget(CALC, "classify", 1024)
+    assert small == 256  # the floor: a short function still gets room for a WHY line and helpers
+    big = CALC + "\n\ndef big(x: int) -> int:\n" + "    x += 1\n" * 200 + "    return x\n"
+    assert reply_budget(big, "big", 1024) == 1024  # the ceiling is [llm] max_tokens
+    assert (
+        256 < reply_budget(big, "big", 0) == 2 * ((len(big[big.index("def big") :].rstrip()) + 3) // 4) + 120
+    )
+    assert reply_budget("def (:", "f", 1024) == 256
+
+
 # --- prompt context ----------------------------------------------------------------------------
 
 
@@ -241,6 +252,9 @@ def test_first_surviving_candidate_is_returned_and_failures_remembered(
     assert result.usage.calls == 3 and result.usage.tokens_in > 0
     assert len(server.chat_requests) == 3
     assert [r.body.get("temperature") for r in server.chat_requests] == [0.7] * 3
+    assert [r.body.get("max_tokens") for r in server.chat_requests] == [
+        reply_budget(CALC, "classify", 1024)
+    ] * 3
     remembered = memory.similar_attempts("classify", n=10, outcome="rejected")
     assert sorted(a.gate for a in remembered) == ["parse", "parse"]
     assert all(a.proposer == "llm" and a.target == "mutable/calc.py:classify" for a in remembered)
@@ -371,8 +385,9 @@ def test_target_and_context_on_the_seed_agent(tmp_path: Path, serve: object) -> 
     start = source.index("def detect_language")
     end = source.find("\n\n\n", start)
     original = source[start : end if end != -1 else len(source)].rstrip() + "\n"
-    changed = original.replace('"""', '"""Detect the language a task asks for. ', 1)
-    server = serve(f"WHY: docstring\n```python\n{changed}```")  # type: ignore[operator]
+    changed = original.replace("_mentions(text)", "_mentions(text.strip())")
+    assert changed != original
+    server = serve(f"WHY: ignore surrounding blanks\n```python\n{changed}```")  # type: ignore[operator]
     cases = (FailingCase("lang-detect", "rust-01", "expected rust, got None"),)
     result = propose(workspace, None, make_config(server), obs(failing_cases=cases))
     assert isinstance(result, Proposal), result
