@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -76,6 +77,7 @@ class Ledger:
         self._offset = 0
         self._totals = LedgerTotals()
         self._recent: list[datetime] = []
+        self._lock = threading.Lock()  # a gateway is shared between threads (TUI workers, agent runs)
 
     def append(self, entry: LedgerEntry) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -119,13 +121,16 @@ class Ledger:
 
     def totals(self) -> LedgerTotals:
         """What every paid call in the ledger used, all processes together."""
-        self._catch_up()
-        return self._totals
+        with self._lock:
+            self._catch_up()
+            return self._totals
 
     def calls_since(self, since: datetime) -> int:
-        self._catch_up()
-        self._recent = [t for t in self._recent if t >= since - _HOUR]  # keep at most ~2 hours
-        return sum(1 for t in self._recent if t >= since)
+        """Paid calls at or after `since` (look back at most an hour or two; older times are pruned)."""
+        with self._lock:
+            self._catch_up()
+            self._recent = [t for t in self._recent if t >= since - _HOUR]
+            return sum(1 for t in self._recent if t >= since)
 
 
 def _parse(line: str) -> LedgerEntry | None:

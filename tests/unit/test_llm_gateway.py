@@ -120,7 +120,7 @@ def test_an_unreachable_provider_is_a_clear_error(ws: Workspace, server: FakeCha
     server.stop()
     gateway = _gateway(ws, _config(api_base=api_base, max_retries=1))
     with pytest.raises(
-        LLMUnavailable, match=rf"cannot get a reply from openai/fake-coder at {api_base} after 2 attempts"
+        LLMUnavailable, match=rf"cannot get a reply from openai/fake-coder at {api_base} after 2 attempt\(s\)"
     ):
         gateway.complete(ASK, purpose="down")
 
@@ -260,3 +260,15 @@ def test_a_planted_key_never_reaches_disk_or_logs(
     for record in caplog.records:
         assert planted not in record.getMessage(), f"the key leaked into a log record of {record.name}"
     assert os.environ["RATCHET_PLANTED_KEY"] == planted
+
+
+def test_one_gateway_shared_by_threads(ws: Workspace, server: FakeChatServer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    gateway = _gateway(ws, _config(api_base=server.api_base, budget=BudgetConfig(calls_per_hour=100)))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        replies = list(pool.map(lambda i: gateway.complete(ASK, purpose=f"t{i % 4}"), range(12)))
+    assert len(server.chat_requests) == 12  # twelve identical requests: twelve samples, none cached
+    assert gateway.spent().calls == 12 == len(_ledger(ws))
+    assert gateway.ledger.totals().calls == 12
+    assert {r.text for r in replies} == {"def rev(s): return s[::-1]", "second sample", "third sample"}
