@@ -48,6 +48,7 @@ class Tally:
     decisions: Counter[str] = field(default_factory=Counter)
     tokens_in: int = 0
     tokens_out: int = 0
+    exhausted: bool = False
 
     def sink(self, event: Event) -> None:
         if isinstance(event, GateStarted):
@@ -72,6 +73,7 @@ class TimedProposer:
         self.tally.propose_seconds.append(time.monotonic() - started)
         if isinstance(result, NoProposal):
             self.tally.no_proposal[result.reason.split(":")[0][:60]] += 1
+            self.tally.exhausted = self.tally.exhausted or result.exhausted
         else:
             self.tally.tokens_in += result.usage.tokens_in
             self.tally.tokens_out += result.usage.tokens_out
@@ -107,13 +109,16 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         cycles_started = time.monotonic()
         while len(tally.propose_seconds) < args.proposals:
             outcome = supervisor.run_cycle(proposer, decide)
-            tally.decisions[str(outcome.verdict.decision)] += 1 if outcome.proposal else 0
+            if outcome.proposal is not None:
+                tally.decisions[str(outcome.verdict.decision)] += 1
             done = len(tally.propose_seconds)
             print(
                 f"[{done}/{args.proposals}] {outcome.verdict.decision}: {outcome.verdict.reason[:100]}",
                 file=sys.stderr,
                 flush=True,
             )
+            if tally.exhausted:
+                break  # the proposer has nothing left to try
         total = time.monotonic() - cycles_started
     proposals = len(tally.propose_seconds)
     made = proposals - sum(tally.no_proposal.values())
