@@ -164,7 +164,7 @@ class LLMGateway:
             for route in self.routes if self.replay else self.routes[:1]:
                 hit = self.cache.get(request_key(route.name, request, params, occurrence))
                 if hit is not None:
-                    seconds = time.monotonic() - started
+                    seconds = round(time.monotonic() - started, 4)
                     self.ledger.append(
                         LedgerEntry(_now(), hit.model, purpose, cost_usd=0.0, seconds=seconds, cached=True)
                     )
@@ -172,7 +172,8 @@ class LLMGateway:
         if self.replay:
             raise ReplayMiss(
                 f"replay: no recorded reply for this {purpose} request to {self.model_name} in "
-                f"{self.cache.root if self.cache else 'the cache'}; run without --replay to record it"
+                f"{self.cache.root if self.cache else 'the cache'}; "
+                f"turn replay off ([llm] replay = false) to record it"
             )
         failures: list[LLMUnavailable | LLMRequestFailed] = []
         for route in self.routes:

@@ -198,7 +198,7 @@ def test_replay_gives_back_the_recorded_run_byte_for_byte(ws: Workspace, server:
     assert [r.usage for r in replayed] == [r.usage for r in recorded]
     assert all(r.cached for r in replayed)
     assert replayer.spent() == Usage()
-    with pytest.raises(ReplayMiss, match=r"no recorded reply.*run without --replay"):
+    with pytest.raises(ReplayMiss, match=r"no recorded reply.*turn replay off \(\[llm\] replay = false\)"):
         replayer.complete([{"role": "user", "content": "never asked"}], purpose="run")
     cached_entries = [e for e in _ledger(ws) if e["cached"]]
     assert len(cached_entries) == 4 and all(e["tokens_in"] == 0 for e in cached_entries)
