@@ -30,11 +30,11 @@ from types import FrameType
 from core.audit import AuditLog
 from core.config import Config
 from core.cycle import CycleOutcome, Decider, Review, Supervisor
-from core.daemon_human import inspect_tree, rebaseline, record_human_commits
+from core.daemon_human import dirty_paths, inspect_tree, rebaseline, record_human_commits
 from core.daemon_inbox import approve_item, pending_decisions, reject_item
 from core.daemon_state import DaemonLog, DaemonState, ExitCode, JsonLinesHandler, stamp, write_state
 from core.decide import policy_decider
-from core.errors import Locked, RatchetError, SealBroken
+from core.errors import DirtyWorkspace, Locked, RatchetError, SealBroken
 from core.events import (
     CycleFinished,
     Event,
@@ -72,7 +72,7 @@ _KILLABLE = frozenset({"ruff", "mypy", "pytest", "evals"})
 #: past attempts shown to the proposer
 _RECENT = 5
 #: events in mutable/ this long after ratchet's own commit are its own checkout catching up
-_SELF_WRITE_GRACE = 1.0
+_SELF_WRITE_GRACE = 0.5
 
 
 @dataclass(frozen=True)
@@ -246,11 +246,13 @@ class Daemon:
             observation = sup.observe(recent=self._recent)
             try:
                 outcome = sup.run_cycle(self.proposer, decide, observation)
-            except GitError:
-                if self._stop is None:
+            except (DirtyWorkspace, GitError) as exc:
+                # a human edit landed mid-cycle (the commit's fast-forward refused to overwrite it),
+                # or a git command of an aborted candidate was killed; either way the Supervisor
+                # discarded the candidate and the next round pauses or stops
+                if self._stop is None and not dirty_paths(sup.repo):
                     raise
-                # a git command of the aborted candidate was killed; validate() discarded it
-                self.log.write("aborted", "warning", reason=self._stop.reason)
+                self.log.write("aborted", "warning", error=str(exc)[:500])
                 continue
             if self.proposer.exhausted is not None and outcome.proposal is None:
                 return _Stop(
@@ -402,7 +404,7 @@ class Daemon:
             self.log.write("human-edit", "warning", paths=list(tree.dirty[:20]))
             self._wait(
                 f"uncommitted changes ({names}): waiting until they are committed or reverted",
-                lambda: bool(sup.repo.is_dirty()) or self._recent_outside_edit(),
+                lambda: bool(dirty_paths(sup.repo)) or self._recent_outside_edit(),
             )
             return True
         if tree.human_commits:
@@ -430,7 +432,7 @@ class Daemon:
         self.log.write("paused", reason=why)
         self.echo(PhaseChanged(Phase.PAUSED, why))
         while self._stop is None and not (self.workspace.agent_dir / STOP_FILE).exists() and still():
-            self._done.wait(max(self.poll_seconds, 0.1))
+            self._done.wait(max(self.poll_seconds, 0.25))
         self._set_state(phase=str(Phase.IDLE), paused="", detail="")
         self.log.write("resumed")
 

@@ -19,7 +19,14 @@ from core.gitops import GitRepo
 from core.records import Scores
 from core.sealing import commit_human_change
 
-__all__ = ["HUMAN_REF_PREFIX", "TreeState", "inspect_tree", "rebaseline", "record_human_commits"]
+__all__ = [
+    "HUMAN_REF_PREFIX",
+    "TreeState",
+    "dirty_paths",
+    "inspect_tree",
+    "rebaseline",
+    "record_human_commits",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +56,21 @@ def _is_checkpoint(repo: GitRepo, sha: str) -> bool:
     return "Ratchet-Checkpoint" in parse_trailers(repo.out("log", "-1", "--format=%B", sha))
 
 
+def dirty_paths(repo: GitRepo) -> tuple[str, ...]:
+    """Uncommitted changes, without taking git's index lock (a human may be committing right now)."""
+    text = repo.run("--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all").stdout
+    paths, parts = [], iter(text.split("\0"))
+    for part in parts:
+        if part and part[:2] != "!!":
+            paths.append(part[3:])
+            if part[0] in "RC":
+                next(parts, None)
+    return tuple(paths)
+
+
 def inspect_tree(repo: GitRepo, agent_branch: str, expected: str) -> TreeState:
     """Uncommitted changes and commits made on the agent branch outside ratchet since `expected`."""
-    dirty = tuple(e.path for e in repo.is_dirty())
+    dirty = dirty_paths(repo)
     head = repo.rev(agent_branch) or ""
     if head == expected:
         return TreeState(dirty, head, expected)
@@ -106,7 +125,7 @@ def record_human_commits(sup: Supervisor, state: TreeState, scores: Scores | Non
     """Fold the human commits of `state` into one human checkpoint; returns its number."""
     repo = sup.repo
     subjects = repo.out("log", "--reverse", "--format=%h %an: %s", f"{state.expected}..{state.head}")
-    first = subjects.splitlines()[0].split(" ", 1)[1] if subjects else "human edit"
+    first = repo.out("log", "--reverse", "--format=%s", f"{state.expected}..{state.head}").splitlines()[0]
     paths = tuple(sorted({p.split("/")[0] for p in repo.diff_names(state.expected, state.head)}))
     backup = f"{HUMAN_REF_PREFIX}{state.head[:12]}"
     repo.run("update-ref", backup, state.head)
