@@ -267,20 +267,19 @@ class EmbeddedServer:
     def api_base(self) -> str:
         """`http://127.0.0.1:PORT/v1` of a live server, starting one when none answers."""
         with self._lock:
+            if self._child is not None and self._child.poll() is not None:
+                logger.warning("the embedded model server (pid %d) died; starting another", self._child.pid)
+                self.close()  # reap it and forget its record
             record = self._record
-            child_died = self._child is not None and self._child.poll() is not None
-            if record is not None and _alive(record.pid) and not child_died:
+            if record is not None and _alive(record.pid):
                 return record.api_base
             with workspace_lock(self.workspace):
-                found = live_record(self.workspace)
-                if found is None or child_died:
-                    found = self._start()
+                found = live_record(self.workspace) or self._start()
                 self._record = found
             return found.api_base
 
     def _start(self) -> ServerRecord:
         model = ensure_weights(self.settings)
-        self.close()  # a child of ours that died: reap it before starting another
         core_root = str(Path(__file__).resolve().parents[2])
         pythonpath = os.pathsep.join(p for p in (core_root, os.environ.get("PYTHONPATH", "")) if p)
         argv = [
@@ -311,7 +310,7 @@ class EmbeddedServer:
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if child.poll() is not None:
-                self._child = None
+                self.close()
                 raise LLMUnavailable(
                     f"the embedded model server exited with status {child.returncode} while starting; "
                     f"see {log_path}:\n{_tail(log_path)}"
