@@ -189,7 +189,7 @@ def prepare_weights(
         return target
     if target.is_file() and target.stat().st_size == spec.size:
         logger.info("verifying %s", target)
-        advance = progress(f"verifying {target.name}", spec.size) if progress else None
+        advance = progress("verifying model", spec.size) if progress else None
         if _sha256_of(target, advance) == spec.sha256:
             _write_stamp(target, spec)
             return target
@@ -201,7 +201,7 @@ def prepare_weights(
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     digest = hashlib.sha256()
-    advance = progress(f"assembling {target.name}", total) if progress else None
+    advance = progress("assembling model", total) if progress else None
     logger.info("assembling %s from %d parts", target, len(parts.paths))
     try:
         with partial.open("wb") as out:
