@@ -70,6 +70,7 @@ _ETC = (
     "os-release",
     "passwd",
     "perl",
+    "resolv.conf",
     "ssl",
     "timezone",
 )
@@ -145,11 +146,12 @@ def bwrap_argv(
         argv += ["--unshare-all", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID), "--cap-drop", "ALL"]
         argv += ["--unshare-user", "--disable-userns"]
     else:
-        argv += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
+        argv += ["--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try"]
+        argv += [] if request.network else ["--unshare-net"]
         argv += ["--cap-drop", "ALL"]
         for cap in _KEEP_CAPS:
             argv += ["--cap-add", cap]
-    if request.network:
+    if request.network and setpriv is None:
         argv.append("--share-net")
     argv += ["--die-with-parent", "--new-session", "--clearenv", "--hostname", "sandbox"]
     if seccomp_fd is not None:
@@ -227,6 +229,9 @@ class BwrapSandbox:
                 output_limit=request.limits.output_bytes,
                 pass_fds=passed,
             )
+        except BaseException:
+            os.close(report_r)
+            raise
         finally:
             for fd in passed:
                 os.close(fd)

@@ -7,12 +7,12 @@ what to install. `limits_from_config` turns the `[sandbox]` section into `Limits
 from __future__ import annotations
 
 import logging
-import shutil
+import tempfile
+from pathlib import Path
 
 from core.config import SandboxConfig
 from core.errors import RatchetError
-from core.procs import run_process, scrub_env
-from core.sandbox.base import Limits, Sandbox
+from core.sandbox.base import Limits, Sandbox, SandboxRequest
 from core.sandbox.bwrap import BwrapSandbox, BwrapUnavailable
 from core.sandbox.docker_engine import DockerSandbox, DockerUnavailable, docker_client
 from core.sandbox.rlimits import RlimitsSandbox
@@ -48,16 +48,18 @@ def limits_from_config(config: SandboxConfig) -> Limits:
 
 
 def bwrap_works() -> str:
-    """Empty when bwrap can create its namespaces here, else why not (kernel or container policy
-    may forbid user namespaces even with the binary installed)."""
-    path = shutil.which("bwrap")
-    if path is None:
-        return "bwrap is not installed (apt-get install bubblewrap)"
-    probe = [path, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "--", "/bin/true"]
-    result = run_process(probe, cwd="/", timeout=10.0, env=scrub_env())
+    """Empty when a bwrap sandbox runs here, else why not. The probe is a real run (`/bin/true`
+    through the measuring helper), so it also fails when the kernel or a container forbids the
+    namespaces, or when uid 65534 cannot reach the interpreter."""
+    try:
+        sandbox = BwrapSandbox()
+    except BwrapUnavailable as exc:
+        return str(exc)
+    with tempfile.TemporaryDirectory(prefix="ratchet-bwrap-probe-") as tmp:
+        result = sandbox.run(SandboxRequest(argv=("/bin/true",), scratch=Path(tmp)))
     if result.ok:
         return ""
-    return f"bwrap cannot create a sandbox here: {result.output or f'exit {result.returncode}'}"
+    return f"bwrap cannot create a sandbox here: {result.output or f'exit {result.exit_code}'}"
 
 
 def _docker_answers() -> str:
@@ -91,10 +93,7 @@ def get_sandbox(config: SandboxConfig) -> Sandbox:
     if choice in ("auto", "bwrap"):
         why = bwrap_works()
         if not why:
-            try:
-                return BwrapSandbox()
-            except BwrapUnavailable as exc:
-                why = str(exc)
+            return BwrapSandbox()
         if choice == "bwrap":
             raise SandboxUnavailable(
                 f'sandbox.backend = "bwrap": {why}; install bubblewrap or set backend = "auto"'

@@ -90,9 +90,12 @@ def prepare_scratch(request: SandboxRequest) -> tuple[Path, Path]:
 
 
 def hand_over_scratch(scratch: Path) -> None:
-    """Make the scratch tree writable by the sandbox uid: chown it when we are root, else open
-    its permissions (a rootful container engine maps uid 65534 to a real, different user)."""
+    """Make the scratch tree writable by the sandbox uid: chown it (and let others enter its top)
+    when we are root, else open its permissions (a rootful container engine maps uid 65534 to a
+    real, different user)."""
     as_root = os.geteuid() == 0
+    if as_root:  # bwrap enters it (--chdir) as root without CAP_DAC_OVERRIDE: o+x is needed
+        os.chmod(scratch, os.stat(scratch).st_mode & 0o7777 | 0o755)
     for dirpath, dirnames, filenames in os.walk(scratch):
         entries = [(dirpath, True)] + [(os.path.join(dirpath, n), False) for n in (*dirnames, *filenames)]
         for path, is_dir in entries:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 from pathlib import Path
 
@@ -157,3 +158,26 @@ def test_runtimes_that_reserve_large_address_ranges_start_under_the_memory_limit
 def test_a_missing_read_only_path_is_a_bug(sandbox: Sandbox, scratch: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="does not exist"):
         sandbox.run(SandboxRequest(argv=(PY, "-c", "pass"), scratch=scratch, read_only=(tmp_path / "gone",)))
+
+
+def test_a_private_scratch_dir_works(sandbox: Sandbox, scratch: Path) -> None:
+    """tempfile.mkdtemp() makes 0700 dirs; the sandbox user must still get in and write."""
+    scratch.chmod(0o700)
+    result = sandbox.run(SandboxRequest(argv=(PY, "-c", "open('made', 'w').write('ok')"), scratch=scratch))
+    assert result.ok, result.output
+    assert (scratch / "made").read_text() == "ok"
+
+
+def test_network_when_the_request_asks_for_it(sandbox: Sandbox, scratch: Path) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        code = (
+            f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=5).close(); print('ok')"
+        )
+        result = sandbox.run(SandboxRequest(argv=(PY, "-c", code), scratch=scratch, network=True))
+        assert result.ok, result.output
+        listener.settimeout(5)
+        conn, _ = listener.accept()
+        conn.close()
