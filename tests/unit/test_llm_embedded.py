@@ -115,14 +115,11 @@ def test_a_server_that_cannot_load_its_model_is_a_clear_error(ws: Workspace, tmp
     assert "could not load" in (ws.agent_dir / "model-server.log").read_text()
 
 
-def test_missing_weights_packages_surface_through_the_gateway(
-    ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("RATCHET_MODEL_CACHE", str(tmp_path / "empty-cache"))
-    config = Config(model=ModelConfig(path=str(tmp_path / "absent.gguf")))
-    gateway = open_gateway(ws, config)
+def test_a_missing_model_file_surfaces_through_the_gateway(ws: Workspace, tmp_path: Path) -> None:
+    gateway = open_gateway(ws, Config(model=ModelConfig(path=str(tmp_path / "absent.gguf"))))
     with pytest.raises(WeightsError, match=r"\[model\] path .*absent.gguf cannot be read"):
         gateway.complete([{"role": "user", "content": "hi"}], purpose="test")
+    assert not ws.ledger_path.exists()  # no model, no call
 
 
 def test_status_without_a_server(ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
