@@ -281,15 +281,18 @@ class EvalGate:
         fresh = Scores()
         output = ""
         if to_run:
-            run = run_suites(ctx.candidate, to_run, sandbox=ctx.sandbox, config=ctx.config, scratch=ctx.scratch)
+            run = run_suites(
+                ctx.candidate, to_run, sandbox=ctx.sandbox, config=ctx.config, scratch=ctx.scratch
+            )
             if run.scores is None:
                 return GateOutcome(GateResult(self.name, False, 0.0, "eval run crashed", excerpt(run.output)))
             fresh, output = run.scores, run.output
-        kept = tuple(s for name in suites if name not in to_run and (s := ctx.baseline.get(name)) is not None)
+        kept = tuple(s for n in suites if n not in to_run and (s := ctx.baseline.get(n)) is not None)
         merged = {s.name: s for s in (*fresh.suites, *kept)}
         scores = Scores(suites=tuple(merged[name] for name in suites if name in merged))
         if kept:
-            output = f"{output}\nunaffected by the change, baseline kept: {', '.join(s.name for s in kept)}".strip()
+            names = ", ".join(s.name for s in kept)
+            output = f"{output}\nunaffected by the change, baseline kept: {names}".strip()
         comparison = compare_scores(ctx.baseline, scores, ctx.policy.evals)
         locs = tuple(
             Location(f"evals/{c.suite}", 0, f"case {c.case_id} newly fails") for c in comparison.regressions

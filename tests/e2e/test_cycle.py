@@ -6,7 +6,6 @@ Workspaces are copies of a `ratchet init` of the tiny test agent (tests/fixtures
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -40,7 +39,9 @@ def replace_fn(target: str, code: str, path: str = CALC) -> Edit:
 
 
 def proposal(*edits: Edit, title: str = "test change") -> Proposal:
-    return Proposal(rationale=f"{title}.", target=f"{edits[0].path}:{edits[0].target}", edits=edits, title=title)
+    return Proposal(
+        rationale=f"{title}.", target=f"{edits[0].path}:{edits[0].target}", edits=edits, title=title
+    )
 
 
 def submit(ws: Workspace, prop: Proposal, **overrides: object) -> CycleOutcome:
@@ -52,7 +53,16 @@ def submit(ws: Workspace, prop: Proposal, **overrides: object) -> CycleOutcome:
 def clean_state(root: Path) -> None:
     """No trace of a candidate: clean status, one worktree, no candidate branches, no journal."""
     assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
-    assert len([ln for ln in git(root, "worktree", "list", "--porcelain").splitlines() if ln.startswith("worktree ")]) == 1
+    assert (
+        len(
+            [
+                ln
+                for ln in git(root, "worktree", "list", "--porcelain").splitlines()
+                if ln.startswith("worktree ")
+            ]
+        )
+        == 1
+    )
     assert git(root, "branch", "--list", "ratchet/candidate/*") == ""
     assert not (root / ".agent" / "journal.json").exists()
 
@@ -63,7 +73,9 @@ def write_proposal_file(path: Path, code: str, title: str = "classify zero") -> 
             {
                 "title": title,
                 "rationale": "Zero is neither negative nor positive.",
-                "edits": [{"op": "replace", "kind": "function", "path": CALC, "target": "classify", "code": code}],
+                "edits": [
+                    {"op": "replace", "kind": "function", "path": CALC, "target": "classify", "code": code}
+                ],
             }
         )
     )
@@ -93,13 +105,25 @@ def test_good_edit_becomes_checkpoint(mini: Workspace) -> None:
     head = git(root, "rev-parse", "HEAD")
     assert head != base and git(root, "rev-parse", "HEAD^") == base
     assert git(root, "rev-parse", "ckpt/1") == head
-    assert [r.name for r in outcome.report.results] == ["boundary", "ruff", "mypy", "pytest", "evals", "integrity"]
+    assert [r.name for r in outcome.report.results] == [
+        "boundary",
+        "ruff",
+        "mypy",
+        "pytest",
+        "evals",
+        "integrity",
+    ]
     manifest = json.loads(git(root, "show", "HEAD:checkpoints/0001.json"))
     assert manifest["number"] == 1 and manifest["parent"] == base
     assert manifest["scores_before"]["suites"][0]["cases"][3]["passed"] is False
     assert all(c["passed"] for c in manifest["scores_after"]["suites"][0]["cases"])
     message = git(root, "log", "-1", "--format=%B")
-    for trailer in ("Ratchet-Checkpoint: 1", "Ratchet-Proposer: scripted", "Ratchet-Gates: boundary=ok", "Ratchet-Approved-By: test"):
+    for trailer in (
+        "Ratchet-Checkpoint: 1",
+        "Ratchet-Proposer: scripted",
+        "Ratchet-Gates: boundary=ok",
+        "Ratchet-Approved-By: test",
+    ):
         assert trailer in message
     assert "classify 0.750->1.000" in message
     last = json.loads((root / ".agent" / "audit.jsonl").read_text().splitlines()[-1])
@@ -162,7 +186,13 @@ def test_failures_report_file_and_line(mini: Workspace) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["protected/policy.toml", "tests/agent/test_calc.py", "evals/run.py", "mutable/../protected/policy.toml", "/tmp/x.py"],
+    [
+        "protected/policy.toml",
+        "tests/agent/test_calc.py",
+        "evals/run.py",
+        "mutable/../protected/policy.toml",
+        "/tmp/x.py",
+    ],
 )
 def test_edits_outside_mutable_are_refused_before_writing(mini: Workspace, path: str) -> None:
     root = mini.root
@@ -188,11 +218,11 @@ def test_edit_through_symlink_is_refused(mini: Workspace) -> None:
     assert tree_digest(root) == before
 
 
-WRITER = '''def add(a: int, b: int) -> int:
+WRITER = """def add(a: int, b: int) -> int:
     target = Path(__file__).resolve().parent.parent / "protected" / "constitution.md"
     target.write_text("the agent rewrote its constitution")
     return a + b
-'''
+"""
 
 
 def test_integrity_gate_catches_agent_code_writing_protected(mini: Workspace) -> None:
@@ -327,7 +357,11 @@ def test_dirty_workspace_is_refused_and_kept(mini: Workspace, tmp_path: Path) ->
     (root / "mutable" / "scratch.py").write_text("x = 1\n")
     prop = write_proposal_file(tmp_path / "p.json", GOOD_CLASSIFY)
     result = run_cli(root, "propose", "--from-file", str(prop), "--yes")
-    assert result.returncode == 2 and "uncommitted changes" in result.stderr and "mutable/scratch.py" in result.stderr
+    assert (
+        result.returncode == 2
+        and "uncommitted changes" in result.stderr
+        and "mutable/scratch.py" in result.stderr
+    )
     assert (root / "mutable" / "scratch.py").read_text() == "x = 1\n"
     assert git(root, "rev-parse", "HEAD") == git(root, "rev-parse", "ckpt/0")
 
@@ -359,7 +393,7 @@ def test_cli_propose_log_show_json(mini: Workspace, tmp_path: Path) -> None:
     assert log[0]["number"] == 1 and log[0]["summary"] == "classify zero"
     show = json.loads(run_cli(root, "show", "1", "--json").stdout)
     assert show["checkpoint"]["proposal"]["title"] == "classify zero"
-    assert '+    if n == 0:' in show["diff"]
+    assert "+    if n == 0:" in show["diff"]
     status = json.loads(run_cli(root, "status", "--json").stdout)
     assert status["last_checkpoint"] == 1 and status["seal_ok"] is True
     assert status["baseline"]["classify"] == 1.0

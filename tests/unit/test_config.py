@@ -38,7 +38,9 @@ def test_layers_later_wins(repo: Path, tmp_path: Path) -> None:
     assert config.gates.max_retries == 4  # repo config over user
     assert config.gates.mypy_timeout == 7.5  # environment over user
     assert config.llm.model == "d"  # environment over local.toml
-    config = load_config(repo, environ=env, user_file=user, overrides={"llm.model": "e", "gates.max_retries": 1})
+    config = load_config(
+        repo, environ=env, user_file=user, overrides={"llm.model": "e", "gates.max_retries": 1}
+    )
     assert config.llm.model == "e" and config.gates.max_retries == 1  # command line over everything
 
 

@@ -30,7 +30,9 @@ def sample_checkpoint() -> Checkpoint:
     proposal = Proposal(
         rationale="Detect Kotlin.\nLonger text.",
         target="mutable/lang.py:detect_language",
-        edits=(Edit(EditOp.REPLACE, EditKind.FUNCTION, "mutable/lang.py", "detect_language", "def f(): ..."),),
+        edits=(
+            Edit(EditOp.REPLACE, EditKind.FUNCTION, "mutable/lang.py", "detect_language", "def f(): ..."),
+        ),
         proposer="llm",
         model="openai/qwen",
         usage=Usage(calls=2, tokens_in=100, tokens_out=50, cost_usd=0.001),
@@ -41,7 +43,9 @@ def sample_checkpoint() -> Checkpoint:
             GateResult("mypy", False, 1.2, "1 problem", "out", (Location("mutable/lang.py", 3, "bad"),)),
         )
     )
-    suite = SuiteResult("lang", True, (CaseResult("c1", True, 1.0), CaseResult("c2", False, 0.0, "x")), (0.5, 0.6))
+    suite = SuiteResult(
+        "lang", True, (CaseResult("c1", True, 1.0), CaseResult("c2", False, 0.0, "x")), (0.5, 0.6)
+    )
     return Checkpoint(
         number=3,
         parent="abc",

@@ -56,9 +56,18 @@ def test_json_list(tmp_path: Path) -> None:
     ("body", "needle"),
     [
         ("rationale = 'r'\n", "`edits` must be a non-empty list"),
-        ("rationale = 'r'\n[[edits]]\nop = 'rewrite'\nkind='function'\npath='m.py'\ntarget='f'\ncode='x'\n", "edits[0].op"),
-        ("rationale = 'r'\n[[edits]]\nop = 'replace'\nkind='function'\npath='m.py'\ntarget='f'\n", "edits[0].code is required"),
-        ("rationale = 'r'\n[[edits]]\nop = 'replace'\nkind='function'\npath='m.py'\ncode='x'\n", "edits[0].target is required"),
+        (
+            "rationale = 'r'\n[[edits]]\nop = 'rewrite'\nkind='function'\npath='m.py'\ntarget='f'\ncode='x'\n",
+            "edits[0].op",
+        ),
+        (
+            "rationale = 'r'\n[[edits]]\nop = 'replace'\nkind='function'\npath='m.py'\ntarget='f'\n",
+            "edits[0].code is required",
+        ),
+        (
+            "rationale = 'r'\n[[edits]]\nop = 'replace'\nkind='function'\npath='m.py'\ncode='x'\n",
+            "edits[0].target is required",
+        ),
         ("[[edits]]\nop = 'remove'\nkind='function'\npath='m.py'\ntarget='f'\n", "`rationale` is required"),
         ("rationale = 'r'\ncolour = 'blue'\n", "unknown key(s) colour"),
         ("rationale = \n", "not valid TOML"),
