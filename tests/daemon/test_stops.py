@@ -13,12 +13,14 @@ from core.config import load_config
 from core.daemon import PAUSE_FILE, STOP_FILE, Daemon, DaemonResult
 from core.daemon_inbox import request_decision
 from core.daemon_state import ExitCode
+from core.gates import BoundaryGate, IntegrityGate
 from core.inbox import list_inbox
 from core.proposers.scripted import ScriptedProposer
 from core.records import Proposal
 from core.workspace import Workspace
 from tests.daemon.helpers import (
     FAST_GATES,
+    MarkerGate,
     assert_no_candidate_left,
     bad,
     git,
@@ -184,3 +186,58 @@ def test_inbox_decisions_left_for_the_daemon(mini: Workspace) -> None:
     assert "too long for a lookup table" in notes
     events = [e["event"] for e in log_events(mini.root)]
     assert "inbox-approved" in events and "inbox-rejected" in events
+
+
+GOOD_CLASSIFY = '''def classify(n: int) -> str:
+    """Sign of `n` as a word."""
+    if n < 0:
+        return "negative"
+    if n == 0:
+        return "zero"
+    return "positive"
+'''
+
+
+@pytest.mark.slow
+def test_until_score_through_the_real_gates(mini: Workspace) -> None:
+    from core.records import Edit, EditKind, EditOp
+    from tests.daemon.helpers import proposal
+
+    improve = proposal(
+        "classify zero", Edit(EditOp.REPLACE, EditKind.FUNCTION, "mutable/calc.py", "classify", GOOD_CLASSIFY)
+    )
+    config = load_config(mini.root, overrides={"memory.enabled": False, "daemon.until_score": 1.0})
+    result = Daemon(mini, config, ScriptedProposer([improve, good(1)])).run()
+    stopped_with(mini, result, ExitCode.DONE, "score 1.000 reached the target 1")
+    assert (result.state.cycles, result.state.accepted) == (1, 1)
+
+
+def test_hours_limit(mini: Workspace) -> None:
+    gates = (BoundaryGate(), MarkerGate(delay=0.3), IntegrityGate())
+    result = run(mini, [good(i) for i in range(50)], gates=gates, **{"daemon.hours": 0.0005})
+    stopped_with(mini, result, ExitCode.DONE, "ran for 0.0005 hour(s)")
+    assert 1 <= result.state.cycles < 10
+
+
+class BuggyProposer:
+    """A proposer with a bug: its second call raises."""
+
+    name = "buggy"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def propose(self, observation: object, workspace: Workspace) -> Proposal:
+        self.calls += 1
+        if self.calls > 1:
+            raise RuntimeError("proposer bug")
+        return good(0)
+
+
+def test_a_crash_is_recorded_and_the_workspace_left_clean(mini: Workspace) -> None:
+    config = load_config(mini.root, overrides={"memory.enabled": False, "gates.max_retries": 0})
+    result = Daemon(mini, config, BuggyProposer(), gates=FAST_GATES).run()  # type: ignore[arg-type]
+    stopped_with(mini, result, ExitCode.CRASHED, "crashed: RuntimeError('proposer bug')")
+    crash = next(e for e in log_events(mini.root) if e["event"] == "crash")
+    assert "proposer bug" in str(crash["traceback"]) and "Traceback" in str(crash["traceback"])
+    assert result.state.accepted == 1 and not mini.lock_path.exists()
