@@ -430,3 +430,57 @@ def test_secrets_never_reach_audit_memory_or_commits(mini: Workspace, tmp_path: 
             assert planted.encode() not in path.read_bytes(), path
     history = git(root, "log", "--all", "-p", "--format=%B")
     assert planted not in history
+
+
+def test_accepted_change_touches_only_mutable_and_its_manifest(mini: Workspace) -> None:
+    root = mini.root
+    assert submit(mini, proposal(replace_fn("classify", GOOD_CLASSIFY))).accepted
+    changed = git(root, "diff", "--name-only", "ckpt/0", "ckpt/1").splitlines()
+    assert changed == ["checkpoints/0001.json", CALC]
+
+
+def test_verify_fails_on_a_commit_that_is_not_a_checkpoint(mini: Workspace) -> None:
+    root = mini.root
+    (root / "mutable" / "calc.py").write_text((root / CALC).read_text() + "\n# a human line\n")
+    git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "sneaky direct commit")
+    result = run_cli(root, "verify")
+    assert result.returncode == 1 and "is not a checkpoint" in result.stdout
+
+
+def test_verify_fails_when_a_checkpoint_tag_is_removed(mini: Workspace) -> None:
+    root = mini.root
+    assert submit(mini, proposal(replace_fn("classify", GOOD_CLASSIFY))).accepted
+    git(root, "tag", "-d", "ckpt/1")
+    result = run_cli(root, "verify")
+    assert result.returncode == 1 and "has no tag ckpt/1" in result.stdout
+
+
+class TamperingGate:
+    """A fake gate that edits the workspace's protected/ while the candidate is being validated."""
+
+    name = "tamper"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def run(self, ctx: object) -> object:
+        from core.gates import GateOutcome
+        from core.records import GateResult
+
+        policy = self.root / "protected" / "policy.toml"
+        policy.write_text(policy.read_text() + "\n# tampered mid-validation\n")
+        return GateOutcome(GateResult(self.name, True, 0.0, "tampered"))
+
+
+def test_seal_is_checked_again_before_commit(mini: Workspace) -> None:
+    from core.errors import SealBroken
+
+    root = mini.root
+    head = git(root, "rev-parse", "HEAD")
+    config = load_config(root)
+    sup = Supervisor(mini, config, gates=(TamperingGate(root),))  # type: ignore[arg-type]
+    with sup, pytest.raises(SealBroken):
+        sup.submit(proposal(replace_fn("classify", GOOD_CLASSIFY)), accept)
+    assert git(root, "rev-parse", "HEAD") == head
+    assert git(root, "branch", "--list", "ratchet/candidate/*") == ""
+    assert git(root, "tag", "--list", "ckpt/1") == ""
