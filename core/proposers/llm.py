@@ -22,7 +22,7 @@ from typing import Protocol
 from core.config import Config
 from core.edits import EditRejected, apply_edit
 from core.memory import AttemptRecord, Memory, code_fingerprint, diff_fingerprint
-from core.proposers.base import NoProposal, Observation
+from core.proposers.base import FailingCase, NoProposal, Observation
 from core.proposers.parse import EditRequest, ParsedEdit, ParseFailure, find_symbol, parse_reply
 from core.proposers.prompts import PromptContext, build_messages, estimate_tokens
 from core.records import Edit, EditKind, EditOp, Proposal, Usage
@@ -33,6 +33,7 @@ __all__ = [
     "LLMProposer",
     "ModuleInfo",
     "choose_target",
+    "relevant_cases",
     "reply_budget",
     "scan_modules",
 ]
@@ -44,6 +45,7 @@ _STOP = frozenset({"the", "and", "for", "with", "not", "got", "expected", "shoul
 _DETAIL_CHARS = 300
 _EXCERPT_CHARS = 600
 _MIN_REPLY_TOKENS = 256
+_MAX_CASES = 8
 _REPLY_OVERHEAD_TOKENS = 120
 
 
@@ -128,6 +130,15 @@ def choose_target(observation: Observation, modules: Mapping[str, Sequence[str]]
     return f"{path}:{symbol}"
 
 
+def relevant_cases(
+    cases: Sequence[FailingCase], path: str, symbol: str, limit: int = _MAX_CASES
+) -> tuple[FailingCase, ...]:
+    """The failing cases about `path:symbol` (by suite and case name), else all; at most `limit`."""
+    words = _tokens(Path(path).stem) | _tokens(symbol)
+    related = [c for c in cases if any(_matches(t, words) for t in _tokens(f"{c.suite} {c.case_id}"))]
+    return tuple((related or list(cases))[:limit])
+
+
 def scan_modules(workspace: Workspace) -> dict[str, ModuleInfo]:
     """The modules under `mutable/` and their replaceable functions and methods (sorted)."""
     out: dict[str, ModuleInfo] = {}
@@ -182,6 +193,8 @@ def _unified_diff(path: str, before: str, after: str) -> str:
 
 
 def _describe_attempt(attempt: AttemptRecord) -> str:
+    if attempt.gate in ("parse", "apply"):
+        return f"a reply rejected before the gates: {attempt.rationale}"
     why = attempt.rationale or "(no rationale)"
     gate = f" — failed {attempt.gate}" if attempt.gate else f" — {attempt.outcome}"
     excerpt = f": {' '.join(attempt.excerpt.split())[:200]}" if attempt.excerpt else ""
@@ -265,7 +278,7 @@ class LLMProposer:
         cases = tuple(
             dict.fromkeys(
                 f"{c.suite}/{c.case_id}: {c.detail[:_DETAIL_CHARS]}".rstrip(": ")
-                for c in observation.failing_cases
+                for c in relevant_cases(observation.failing_cases, request.path, request.target)
             )
         )
         feedback = ""

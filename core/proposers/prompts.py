@@ -32,7 +32,7 @@ SYSTEM_PROMPT = """\
 You improve one function of a Python coding agent. Reply in exactly this format:
 
 WHY: <one sentence: what you change and why>
-EDIT replace function mutable/example.py:count_words
+EDIT replace function example.py:count_words
 ```python
 def count_words(text: str) -> int:
     return sum(1 for word in text.split() if any(ch.isalnum() for ch in word))
@@ -158,55 +158,70 @@ def _section(title: str, items: Sequence[str], limit: int) -> str:
     return "\n".join(out) if len(out) > 1 else ""
 
 
+def _shown_path(path: str) -> str:
+    """The module path as the prompt shows it: `lang.py`, not `mutable/lang.py` (the word
+    "mutable" made a small model answer that the function "should not be changed")."""
+    return path.removeprefix("mutable/")
+
+
 def build_messages(context: PromptContext, budget_tokens: int) -> list[dict[str, str]]:
     """The chat messages for `context`, with the user message fitted into `budget_tokens`.
 
-    Priority: the target's code, then the rest of its module (whole, or as an outline when it
-    does not fit), the last gate failure, the failing cases, past failed attempts, goals, notes.
+    Space goes first to the target's code (the whole module when it fits, else the target, the
+    functions it calls and an outline of the rest), then the last gate failure, the failing
+    cases, past failed attempts, goals and notes. They are shown in reading order: module,
+    code, cases, failure, past attempts, human input, and the request last (small models
+    follow the end of a prompt best).
     """
     budget = max(0, budget_tokens * CHARS_PER_TOKEN - len(SYSTEM_PROMPT))
     kind = "method" if context.kind is EditKind.METHOD else str(context.kind)
-    ask = f"EDIT replace {kind} {context.path}:{context.symbol}"
-    closing = f"\nReply with the WHY line, the line `{ask}`, then one ```python block."
-    parts: list[str] = [f"Task: improve `{context.symbol}` in {context.path}."]
-    remaining = budget - len(parts[0]) - len(closing)
-    whole = f"\nThe module {context.path}:\n```python\n{context.module_source.rstrip()}\n```"
+    path = _shown_path(context.path)
+    ask = f"EDIT replace {kind} {path}:{context.symbol}"
+    intro = f"Improve the {kind} `{context.symbol}` of {path}."
+    closing = (
+        f"\nRewrite `{context.symbol}` so that the failing cases pass; do not send it back unchanged.\n"
+        f"Reply with the WHY line, then the line `{ask}`, then one ```python block with the new code."
+    )
+    remaining = budget - len(intro) - len(closing)
+    shown: dict[str, str] = {}
+    whole = f"\nThe module {path}:\n```python\n{context.module_source.rstrip()}\n```"
     if len(whole) <= remaining * 0.6:
-        parts.append(whole)
+        shown["code"] = whole
     else:
         symbol = _symbol_source(context.module_source, context.symbol)
-        parts.append(
-            f"\nCurrent code of {context.symbol}:\n```python\n{_clip(symbol, int(remaining * 0.5))}\n```"
+        shown["code"] = (
+            f"\nThe current code of {context.symbol}:\n```python\n{_clip(symbol, int(remaining * 0.5))}\n```"
         )
-        helpers = _called_helpers(context.module_source, context.symbol)
-        room = int((remaining - len(parts[-1])) * 0.35)
-        shown = [h for h in helpers if len(h) < room]
-        while shown and sum(len(h) + 1 for h in shown) > room:
-            shown.pop()
-        if shown:
-            parts.append(
-                "\nFunctions of the module it calls:\n```python\n" + "\n".join(shown).rstrip() + "\n```"
+        room = int((remaining - len(shown["code"])) * 0.35)
+        helpers = [h for h in _called_helpers(context.module_source, context.symbol) if len(h) < room]
+        while helpers and sum(len(h) + 1 for h in helpers) > room:
+            helpers.pop()
+        if helpers:
+            shown["helpers"] = (
+                f"\nFunctions of {path} that {context.symbol} calls:\n```python\n"
+                + "\n".join(helpers).rstrip()
+                + "\n```"
             )
         outline = module_outline(context.module_source, skip=context.symbol)
-        room = remaining - len(parts[-1]) - 200
+        room = remaining - sum(len(p) for p in shown.values()) - 200
         if outline and room > 200:
-            parts.append(
-                f"\nThe rest of {context.path} (signatures only):\n{_clip(outline, int(room * 0.4))}"
-            )
-    remaining = budget - sum(len(p) + 1 for p in parts) - len(closing)
+            shown["outline"] = f"\nThe rest of {path} (signatures only):\n{_clip(outline, int(room * 0.4))}"
+    remaining -= sum(len(p) + 1 for p in shown.values())
     if context.feedback and remaining > 100:
-        block = f"\nYour last try failed this check; fix it:\n{_clip(context.feedback, int(remaining * 0.4))}"
-        parts.append(block)
-        remaining -= len(block) + 1
-    for title, items, share in (
-        ("\nFailing eval cases (make these pass):", context.failing_cases, 0.5),
-        ("\nPast attempts on this symbol that failed (do not repeat them):", context.past_attempts, 0.5),
-        ("\nGoals from the human:", context.goals, 0.6),
-        ("\nNotes from the human:", context.notes, 1.0),
+        shown["feedback"] = (
+            f"\nYour last try failed this check; fix it:\n{_clip(context.feedback, int(remaining * 0.4))}"
+        )
+        remaining -= len(shown["feedback"]) + 1
+    for key, title, items, share in (
+        ("cases", "\nFailing eval cases (make these pass):", context.failing_cases, 0.5),
+        ("past", "\nPast attempts that failed (do not repeat them):", context.past_attempts, 0.5),
+        ("goals", "\nGoals from the human:", context.goals, 0.6),
+        ("notes", "\nNotes from the human:", context.notes, 1.0),
     ):
         block = _section(title, items, int(remaining * share))
         if block:
-            parts.append(block)
+            shown[key] = block
             remaining -= len(block) + 1
-    parts.append(closing)
+    order = ("outline", "helpers", "code", "cases", "feedback", "past", "goals", "notes")
+    parts = [intro, *(shown[key] for key in order if key in shown), closing]
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": "\n".join(parts)}]

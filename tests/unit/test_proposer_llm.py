@@ -15,7 +15,7 @@ from core.llm import BudgetExceeded, open_gateway
 from core.llm.testing import FakeChatServer
 from core.memory import AttemptRecord, Memory, code_fingerprint, open_memory
 from core.proposers.base import FailingCase, NoProposal, Observation, PastAttempt
-from core.proposers.llm import LLMProposer, choose_target, reply_budget, scan_modules
+from core.proposers.llm import LLMProposer, choose_target, relevant_cases, reply_budget, scan_modules
 from core.proposers.prompts import CHARS_PER_TOKEN, SYSTEM_PROMPT, PromptContext, build_messages
 from core.records import Edit, EditKind, EditOp, GateResult, Proposal, Scores, to_json
 from core.workspace import Workspace
@@ -155,6 +155,14 @@ def test_choose_target_from_goal_explicit_and_round_robin() -> None:
     assert choose_target(obs(), {}) == ""
 
 
+def test_relevant_cases_keep_the_targets_suite() -> None:
+    lang = [FailingCase("lang-detect", f"rust-{i}", "expected rust") for i in range(12)]
+    other = [FailingCase("extract", "two-blocks", "wrong block")]
+    assert relevant_cases([*other, *lang], "mutable/lang.py", "detect_language") == tuple(lang[:8])
+    assert relevant_cases(other, "mutable/lang.py", "detect_language") == tuple(other)  # nothing closer
+    assert relevant_cases([], "mutable/lang.py", "detect_language") == ()
+
+
 def test_scan_modules_lists_functions_and_methods(ws: Workspace) -> None:
     (ws.mutable / "reg.py").write_text(
         "from typing import Protocol\n\nclass P(Protocol):\n    def f(self) -> int: ...\n\n"
@@ -199,16 +207,16 @@ def test_prompt_carries_every_kind_of_context_within_budget() -> None:
     text = messages[1]["content"]
     order = [
         "def classify",
-        "AssertionError",
         "classify-zero",
+        "AssertionError",
         "call zero nil",
         "name zero",
         "keep the docstring",
     ]
     positions = [text.index(part) for part in order]
     assert positions == sorted(positions)
-    assert text.rstrip().endswith("then one ```python block.")
-    assert "EDIT replace function mutable/calc.py:classify" in text
+    assert text.rstrip().endswith("then one ```python block with the new code.")
+    assert "EDIT replace function calc.py:classify" in text and "mutable" not in text
 
 
 def test_big_module_becomes_target_plus_outline() -> None:
@@ -302,7 +310,7 @@ def test_duplicates_of_past_failures_and_of_each_other_are_dropped(
     assert '"nil"' in result.edits[0].code
     assert "candidate 1: the same code as a past attempt that failed" in result.rationale
     prompt = user_prompt(server)
-    assert "Past attempts on this symbol that failed" in prompt and "calc 0.9 -> 0.8" in prompt
+    assert "Past attempts that failed (do not repeat them)" in prompt and "calc 0.9 -> 0.8" in prompt
 
     twice = serve(reformatted, GOOD)  # type: ignore[operator]
     uncached = make_config(twice, candidates=2)
