@@ -7,31 +7,30 @@ changes become checkpoints, "needs approval" ones go to the inbox, the rest are 
 remembered. Between cycles it applies inbox decisions a human left, pauses for `.agent/PAUSE` and
 for human edits (`core.daemon_human`), and checks every stop rule.
 
-Stop rules and exit codes are `core.daemon_state.ExitCode`. Three threads: the loop (the caller's),
-a monitor polling signals and the STOP/PAUSE files every `poll_seconds`, and watchdog's observer
-(`core.watch`). A stop requested while gates run aborts the candidate (`Supervisor.abort` semantics:
-the gates' processes are killed, the candidate is discarded); a commit already under way finishes.
+Stop rules are `core.daemon_rules`, exit codes `core.daemon_state.ExitCode`. Signals, the STOP
+file and watchdog events arrive on other threads and reach the loop through `core.daemon_guard`:
+a stop requested while gates run aborts the candidate (its processes are killed, it is discarded);
+a commit already under way finishes.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import shutil
-import signal
 import threading
 import time
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from types import FrameType
 
 from core.audit import AuditLog
 from core.config import Config
 from core.cycle import CycleOutcome, Decider, Review, Supervisor
+from core.daemon_guard import STOP_FILE, Guard
 from core.daemon_human import dirty_paths, inspect_tree, rebaseline, record_human_commits
 from core.daemon_inbox import approve_item, pending_decisions, reject_item
+from core.daemon_rules import Progress, Stop, audit_stop, disk_stop, limit_stop, score_stop
 from core.daemon_state import DaemonLog, DaemonState, ExitCode, JsonLinesHandler, stamp, write_state
 from core.decide import policy_decider
 from core.errors import DirtyWorkspace, Locked, RatchetError, SealBroken
@@ -51,28 +50,21 @@ from core.gitops import GitError
 from core.inbox import load_item, put_item
 from core.llm.errors import BudgetExceeded
 from core.llm.ledger import Ledger, LedgerTotals
-from core.procs import kill_running
 from core.proposers.base import NoProposal, Observation, PastAttempt, Proposer
-from core.records import Decision, Proposal, Scores, Verdict
+from core.records import Decision, Proposal, Verdict
 from core.remember import attempt_recorder
 from core.sandbox.base import Sandbox
-from core.watch import WatchEvent, WorkspaceWatcher, protected_fingerprint
+from core.watch import WatchEvent
 from core.workspace import Workspace
 
-__all__ = ["PAUSE_FILE", "STOP_FILE", "Daemon", "DaemonResult", "overall_score"]
+__all__ = ["PAUSE_FILE", "STOP_FILE", "Daemon", "DaemonResult"]
 
 logger = logging.getLogger(__name__)
 
-#: file names under .agent/ that pause / stop a running daemon (the TUI writes them too)
-STOP_FILE = "STOP"
+#: the file under .agent/ that pauses a running daemon (the TUI writes it too; STOP_FILE stops it)
 PAUSE_FILE = "PAUSE"
-
-#: gates whose processes may be killed to abort a candidate (they turn a kill into a failed result)
-_KILLABLE = frozenset({"ruff", "mypy", "pytest", "evals"})
 #: past attempts shown to the proposer
 _RECENT = 5
-#: events in mutable/ this long after ratchet's own commit are its own checkout catching up
-_SELF_WRITE_GRACE = 0.5
 
 
 @dataclass(frozen=True)
@@ -80,18 +72,6 @@ class DaemonResult:
     exit_code: ExitCode
     reason: str
     state: DaemonState
-
-
-@dataclass(frozen=True)
-class _Stop:
-    code: ExitCode
-    reason: str
-
-
-def overall_score(scores: Scores) -> float | None:
-    """The mean suite score, or None without any suite."""
-    summary = scores.summary()
-    return sum(summary.values()) / len(summary) if summary else None
 
 
 class _Recording:
@@ -132,21 +112,15 @@ class Daemon:
         self.poll_seconds = poll_seconds
         self.log = DaemonLog(workspace.log_path)
         self.state = DaemonState(pid=os.getpid(), proposer=proposer.name)
+        self.guard = Guard(
+            workspace, on_stop=self._stopping, on_outside_edit=self._outside_edit, poll_seconds=poll_seconds
+        )
         self._sandbox = sandbox
-        self._sup: Supervisor | None = None
         self._lock = threading.RLock()
-        self._stop: _Stop | None = None
-        self._signal = 0
-        self._gate = ""
-        self._committing = False
-        self._committed_at = 0.0
-        self._outside_edit_at = 0.0
-        self._fingerprint: dict[str, str] = {}
         self._expected_head = ""
         self._ledger = Ledger(workspace.ledger_path)
         self._ledger_start = LedgerTotals()
         self._started = 0.0
-        self._done = threading.Event()
         self._last_comparison = ""
         self._recent: tuple[PastAttempt, ...] = ()
 
@@ -165,33 +139,33 @@ class Daemon:
                 self.log.write("stop", "error", code=int(ExitCode.LOCKED), reason=str(exc))
                 return DaemonResult(ExitCode.LOCKED, str(exc), self.state)
             except SealBroken as exc:
-                stop = _Stop(ExitCode.SEAL_BROKEN, str(exc))
+                stop = Stop(ExitCode.SEAL_BROKEN, str(exc))
             except BudgetExceeded as exc:
-                stop = _Stop(ExitCode.BUDGET, str(exc))
+                stop = Stop(ExitCode.BUDGET, str(exc))
             except RatchetError as exc:
-                stop = _Stop(_exit_code(exc), str(exc))
+                stop = Stop(_exit_code(exc), str(exc))
             except Exception as exc:  # the one top-level catch (STYLE.md): record the crash, stop cleanly
                 self.log.write("crash", "error", error=repr(exc), traceback=traceback.format_exc())
-                stop = _Stop(ExitCode.CRASHED, f"crashed: {exc!r} (traceback in {self.workspace.log_path})")
+                stop = Stop(ExitCode.CRASHED, f"crashed: {exc!r} (traceback in {self.workspace.log_path})")
             finally:
                 core_logger.removeHandler(handler)
-            stop = self._stop or stop  # a requested stop explains whatever ended the loop
+            stop = self.guard.stop or stop  # a requested stop explains whatever ended the loop
             self._finish(stop)
         return DaemonResult(stop.code, stop.reason, self.state)
 
     def request_stop(self, code: ExitCode, reason: str, *, abort: bool = True) -> None:
         """Stop after (or, with `abort`, instead of) the current candidate. Thread-safe; first wins."""
-        with self._lock:
-            if self._stop is not None:
-                return
-            self._stop = _Stop(code, reason)
-            self.log.write("stopping", "warning", code=int(code), reason=reason)
-            self._set_state(phase="stopping", stop_reason=reason)
-        if abort:
-            self._abort_candidate()
+        self.guard.request_stop(code, reason, abort=abort)
+
+    def _stopping(self, stop: Stop) -> None:
+        self.log.write("stopping", "warning", code=int(stop.code), reason=stop.reason)
+        self._set_state(phase="stopping", stop_reason=stop.reason)
+
+    def _outside_edit(self, event: WatchEvent) -> None:
+        self.log.write("outside-edit", "warning", path=event.path, kind=event.kind)
 
     # --- the run ------------------------------------------------------------------------------
-    def _run_locked(self) -> _Stop:
+    def _run_locked(self) -> Stop:
         remember = attempt_recorder(self.workspace, self.config.memory.enabled)
         sup = Supervisor(
             self.workspace,
@@ -203,7 +177,6 @@ class Daemon:
             remember=remember,
         )
         with sup:
-            self._sup = sup
             now = datetime.now(UTC).isoformat(timespec="seconds")
             self._set_state(phase="starting", started_at=now)
             self.log.write(
@@ -214,25 +187,15 @@ class Daemon:
             )
             sup.require_clean()
             self._expected_head = sup.repo.rev(sup.agent_branch) or ""
-            self._fingerprint = protected_fingerprint(self.workspace.protected)
             self._ledger_start = self._ledger.totals()
             self._started = time.monotonic()
-            previous = self._install_signals()
-            monitor = threading.Thread(target=self._monitor, name="ratchet-daemon-monitor", daemon=True)
-            watcher = WorkspaceWatcher(self.workspace.root, self._on_watch)
             try:
-                watcher.start()
-                monitor.start()
+                self.guard.start(sup, handle_signals=self.handle_signals)
                 return self._loop(sup)
             finally:
-                self._done.set()
-                watcher.stop()
-                if monitor.is_alive():
-                    monitor.join(timeout=5)
-                self._restore_signals(previous)
-                self._sup = None
+                self.guard.close()
 
-    def _loop(self, sup: Supervisor) -> _Stop:
+    def _loop(self, sup: Supervisor) -> Stop:
         decide = self._decider(sup)
         while True:
             stop = self._check_rules(sup)
@@ -241,7 +204,7 @@ class Daemon:
             if self._needs_pause(sup):
                 continue
             self._apply_inbox_decisions(sup)
-            if self._stop is not None:
+            if self.guard.stop is not None:
                 continue
             observation = sup.observe(recent=self._recent)
             try:
@@ -250,12 +213,12 @@ class Daemon:
                 # a human edit landed mid-cycle (the commit's fast-forward refused to overwrite it),
                 # or a git command of an aborted candidate was killed; either way the Supervisor
                 # discarded the candidate and the next round pauses or stops
-                if self._stop is None and not dirty_paths(sup.repo):
+                if self.guard.stop is None and not dirty_paths(sup.repo):
                     raise
                 self.log.write("aborted", "warning", error=str(exc)[:500])
                 continue
             if self.proposer.exhausted is not None and outcome.proposal is None:
-                return _Stop(
+                return Stop(
                     ExitCode.DONE,
                     f"the proposer has nothing more to propose ({self.proposer.exhausted.reason})",
                 )
@@ -325,66 +288,34 @@ class Daemon:
             )
 
     # --- stop rules ---------------------------------------------------------------------------
-    def _check_rules(self, sup: Supervisor) -> _Stop | None:
+    def _check_rules(self, sup: Supervisor) -> Stop | None:
         """Every stop rule, cheapest first; the first that fires wins."""
-        if self._stop is not None:
-            return self._stop
-        daemon = self.config.daemon
-        s = self.state
-        if (self.workspace.agent_dir / STOP_FILE).exists():
-            (self.workspace.agent_dir / STOP_FILE).unlink(missing_ok=True)
-            return _Stop(ExitCode.DONE, f"stopped by request (.agent/{STOP_FILE})")
-        if daemon.max_cycles and s.cycles >= daemon.max_cycles:
-            return _Stop(ExitCode.DONE, f"ran {s.cycles} cycle(s) (max {daemon.max_cycles})")
-        if daemon.hours and time.monotonic() - self._started >= daemon.hours * 3600:
-            return _Stop(ExitCode.DONE, f"ran for {daemon.hours:g} hour(s)")
-        if daemon.max_consecutive_failures and s.consecutive_failures >= daemon.max_consecutive_failures:
-            return _Stop(
-                ExitCode.FAILURES,
-                f"{s.consecutive_failures} consecutive cycles failed (daemon.max_consecutive_failures = "
-                f"{daemon.max_consecutive_failures}); read `ratchet daemon --log` / the inbox, then restart",
-            )
-        free_mb = shutil.disk_usage(self.workspace.root).free // (1024 * 1024)
-        if free_mb < daemon.min_free_disk_mb:
-            return _Stop(
-                ExitCode.DISK_LOW,
-                f"only {free_mb} MB free on {self.workspace.root} (daemon.min_free_disk_mb = "
-                f"{daemon.min_free_disk_mb}); free some space, then restart",
-            )
-        budget = self._check_budget()
-        if budget is not None:
-            return budget
-        audit = AuditLog(self.workspace.audit_path).verify()
-        if not audit.ok:
-            return _Stop(
-                ExitCode.TAMPERED,
-                "the audit chain is broken (" + "; ".join(audit.problems[:3]) + "); run `ratchet verify`",
-            )
-        if daemon.until_score:
-            score = overall_score(sup.baseline())
-            if score is not None and score >= daemon.until_score:
-                return _Stop(ExitCode.DONE, f"score {score:.3f} reached the target {daemon.until_score:g}")
-        return None
-
-    def _check_budget(self) -> _Stop | None:
+        if self.guard.stop is not None:
+            return self.guard.stop
+        stop_file = self.workspace.agent_dir / STOP_FILE
+        if stop_file.exists():
+            stop_file.unlink(missing_ok=True)
+            return Stop(ExitCode.DONE, f"stopped by request (.agent/{STOP_FILE})")
         totals = self._ledger.totals()
-        tokens = totals.tokens - self._ledger_start.tokens
-        cost = totals.cost_usd - self._ledger_start.cost_usd
-        self._set_state(tokens=tokens, cost_usd=round(cost, 6), spent=f"{tokens:,} tokens, ${cost:.4f}")
+        progress = Progress(
+            cycles=self.state.cycles,
+            consecutive_failures=self.state.consecutive_failures,
+            seconds=time.monotonic() - self._started,
+            tokens=totals.tokens - self._ledger_start.tokens,
+            cost_usd=totals.cost_usd - self._ledger_start.cost_usd,
+        )
+        self._set_state(
+            tokens=progress.tokens,
+            cost_usd=round(progress.cost_usd, 6),
+            spent=f"{progress.tokens:,} tokens, ${progress.cost_usd:.4f}",
+        )
         daemon = self.config.daemon
-        if daemon.budget_tokens and tokens >= daemon.budget_tokens:
-            return _Stop(
-                ExitCode.BUDGET,
-                f"token budget of this run used up: {tokens:,} of {daemon.budget_tokens:,} tokens; "
-                "raise --budget-tokens (daemon.budget_tokens) to continue",
-            )
-        if daemon.budget_cost_usd and cost >= daemon.budget_cost_usd:
-            return _Stop(
-                ExitCode.BUDGET,
-                f"cost budget of this run used up: ${cost:.4f} of ${daemon.budget_cost_usd:.4f}; "
-                "raise --budget-cost (daemon.budget_cost_usd) to continue",
-            )
-        return None
+        return (
+            limit_stop(daemon, progress)
+            or disk_stop(self.workspace.root, daemon.min_free_disk_mb)
+            or audit_stop(AuditLog(self.workspace.audit_path))
+            or score_stop(sup.baseline(), daemon.until_score)
+        )
 
     # --- pauses and human edits -----------------------------------------------------------
     def _needs_pause(self, sup: Supervisor) -> bool:
@@ -422,8 +353,7 @@ class Daemon:
         return False
 
     def _recent_outside_edit(self) -> bool:
-        with self._lock:
-            return time.monotonic() - self._outside_edit_at < self.config.daemon.debounce_seconds
+        return self.guard.recent_outside_edit(self.config.daemon.debounce_seconds)
 
     def _wait(self, why: str, still: object) -> None:
         """Sit in the paused phase while `still()` holds, unless a stop is requested."""
@@ -431,8 +361,8 @@ class Daemon:
         self._set_state(phase=str(Phase.PAUSED), paused=why, detail=why)
         self.log.write("paused", reason=why)
         self.echo(PhaseChanged(Phase.PAUSED, why))
-        while self._stop is None and not (self.workspace.agent_dir / STOP_FILE).exists() and still():
-            self._done.wait(max(self.poll_seconds, 0.25))
+        while self.guard.stop is None and not (self.workspace.agent_dir / STOP_FILE).exists() and still():
+            self.guard.wait(max(self.poll_seconds, 0.25))
         self._set_state(phase=str(Phase.IDLE), paused="", detail="")
         self.log.write("resumed")
 
@@ -460,35 +390,25 @@ class Daemon:
                 reject_item(sup, item, pending.by, pending.note)
                 self.log.write("inbox-rejected", item=item.id, by=pending.by, note=pending.note)
 
-    # --- threads: events, watchdog, monitor ---------------------------------------------------
+    # --- events ---------------------------------------------------------------------------------
     def _on_event(self, event: Event) -> None:
         """The Supervisor's sink (loop thread): state at every phase change, the log, the echo."""
         if isinstance(event, PhaseChanged):
-            with self._lock:
-                if event.phase is Phase.COMMITTING:
-                    self._committing = True
-                elif event.phase is Phase.IDLE:
-                    self._gate = ""
-                self._set_state(phase=str(event.phase), detail=event.detail[:200])
+            if event.phase is Phase.COMMITTING:
+                self.guard.committing()
+            self._set_state(phase=str(event.phase), detail=event.detail[:200])
             self.log.write("phase", phase=str(event.phase), detail=event.detail[:200])
         elif isinstance(event, GateStarted):
-            with self._lock:
-                self._gate = event.name
-                self._set_state(detail=f"gate {event.name} ({event.index + 1}/{event.total})")
-            if self._stop is not None:
-                self._abort_candidate()
+            self._set_state(detail=f"gate {event.name} ({event.index + 1}/{event.total})")
+            self.guard.gate_started(event.name)
         elif isinstance(event, GateFinished):
             r = event.result
-            with self._lock:
-                self._gate = ""
+            self.guard.gate_finished()
             self.log.write(
                 "gate", gate=r.name, passed=r.passed, seconds=round(r.seconds, 3), summary=r.summary
             )
         elif isinstance(event, CycleFinished):
-            with self._lock:
-                if self._committing:
-                    self._committing = False
-                    self._committed_at = time.monotonic()
+            self.guard.cycle_finished()
             self.log.write(
                 "cycle",
                 decision=str(event.verdict.decision),
@@ -501,78 +421,13 @@ class Daemon:
             self.log.write("message", event.level, message=event.message)
         self.echo(event)
 
-    def _on_watch(self, event: WatchEvent) -> None:
-        """watchdog's thread: a protected/ change stops the run; a mutable/ edit cancels the candidate."""
-        if event.area == "protected":
-            try:
-                now = protected_fingerprint(self.workspace.protected)
-            except OSError:
-                now = {}
-            if now != self._fingerprint:
-                changed = sorted(
-                    k for k in set(now) | set(self._fingerprint) if now.get(k) != self._fingerprint.get(k)
-                )
-                self.request_stop(
-                    ExitCode.TAMPERED,
-                    f"protected/ changed while the daemon ran ({', '.join(changed) or event.path}); "
-                    "restore it (`git checkout -- protected/`) or review and `ratchet seal`, then restart",
-                )
-            return
-        with self._lock:
-            ours = self._committing or time.monotonic() - self._committed_at < _SELF_WRITE_GRACE
-            if ours:
-                return
-            self._outside_edit_at = time.monotonic()
-        sup = self._sup
-        if sup is not None:
-            sup.cancelled.set()  # the candidate's base is stale: do not commit it
-        self.log.write("outside-edit", "warning", path=event.path, kind=event.kind)
-
-    def _monitor(self) -> None:
-        while not self._done.wait(self.poll_seconds):
-            signum = self._signal
-            if signum:
-                name = signal.Signals(signum).name
-                code = ExitCode.SIGINT if signum == signal.SIGINT else ExitCode.SIGTERM
-                self.request_stop(code, f"{name} received")
-            elif (self.workspace.agent_dir / STOP_FILE).exists():
-                self.request_stop(ExitCode.DONE, f"stopped by request (.agent/{STOP_FILE})")
-            if self._stop is not None:
-                self._abort_candidate()
-
-    def _abort_candidate(self) -> None:
-        """Cancel the candidate in flight; kill its gate processes when that is safe."""
-        sup = self._sup
-        if sup is None:
-            return
-        with self._lock:
-            if self._committing:
-                return  # a commit under way finishes; the loop stops right after it
-            sup.cancelled.set()
-            if self._gate in _KILLABLE:
-                kill_running()
-
-    def _install_signals(self) -> dict[int, object]:
-        if not self.handle_signals or threading.current_thread() is not threading.main_thread():
-            return {}
-
-        def handler(signum: int, frame: FrameType | None) -> None:
-            self._signal = signum  # only a plain store here: the monitor thread acts on it
-
-        return {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
-
-    @staticmethod
-    def _restore_signals(previous: dict[int, object]) -> None:
-        for sig, old in previous.items():
-            signal.signal(sig, old)  # type: ignore[arg-type]
-
     # --- state ------------------------------------------------------------------------------
     def _set_state(self, **changes: object) -> None:
         with self._lock:
             self.state = stamp(replace(self.state, **changes))  # type: ignore[arg-type]
             write_state(self.workspace.state_path, self.state)
 
-    def _finish(self, stop: _Stop) -> None:
+    def _finish(self, stop: Stop) -> None:
         self._set_state(
             phase=str(Phase.STOPPED), detail="", stop_reason=stop.reason, exit_code=int(stop.code), paused=""
         )
