@@ -346,8 +346,8 @@ def open_memory(workspace: Workspace, environ: Mapping[str, str] | None = None) 
     from chromadb.config import Settings
 
     embedding = _hashed_embedding_class()()
-    workspace.memory_dir.mkdir(parents=True, exist_ok=True)
     try:
+        workspace.memory_dir.mkdir(parents=True, exist_ok=True)
         client = chromadb.PersistentClient(
             path=str(workspace.memory_dir), settings=Settings(anonymized_telemetry=False)
         )
@@ -357,7 +357,7 @@ def open_memory(workspace: Workspace, environ: Mapping[str, str] | None = None) 
     except (chromadb.errors.ChromaError, OSError, ValueError) as exc:
         raise MemoryUnavailable(
             f"cannot open the memory store at {workspace.memory_dir}: {exc}; "
-            "move that directory away to start a fresh memory"
+            "move it away to start a fresh memory"
         ) from exc
     return Memory(collection, environ)
 

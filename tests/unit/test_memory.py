@@ -13,6 +13,7 @@ import pytest
 from core.memory import (
     AttemptRecord,
     Memory,
+    MemoryUnavailable,
     code_fingerprint,
     diff_fingerprint,
     embed_text,
@@ -226,3 +227,10 @@ def test_importing_core_memory_does_not_import_chromadb() -> None:
     code = "import sys, core.memory; print('chromadb' in sys.modules)"
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "False", proc.stderr
+
+
+def test_an_unusable_store_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / ".agent").mkdir()
+    (tmp_path / ".agent" / "memory").write_text("not a directory")
+    with pytest.raises(MemoryUnavailable, match=r"cannot open the memory store at .*move it away"):
+        open_memory(Workspace(tmp_path))
