@@ -166,7 +166,13 @@ class Daemon:
 
     # --- the run ------------------------------------------------------------------------------
     def _run_locked(self) -> Stop:
-        remember = attempt_recorder(self.workspace, self.config.memory.enabled)
+        recorder = attempt_recorder(self.workspace, self.config.memory.enabled)
+
+        def remember(proposal: Proposal, outcome: CycleOutcome) -> None:
+            # an aborted candidate says nothing about the change, and a stop must not wait for memory
+            if recorder is not None and outcome.verdict.reason != "aborted":
+                recorder(proposal, outcome)
+
         sup = Supervisor(
             self.workspace,
             self.config,

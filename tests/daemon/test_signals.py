@@ -112,3 +112,28 @@ def test_sigkill_mid_commit_then_restart_recovers(mini: Workspace, tmp_path: Pat
     assert "# revision 0" in (root / "mutable" / "calc.py").read_text()
     assert_no_candidate_left(root)
     verified(mini)
+
+
+@pytest.mark.slow
+def test_tampering_stops_the_daemon_process_within_a_second(mini: Workspace, tmp_path: Path) -> None:
+    root = mini.root
+    script = write_script(tmp_path / "script.json", [good(i) for i in range(6)])
+    proc = spawn(root, "--script", str(script))
+    deadline = time.monotonic() + 120
+    while not any(f"gate {g}" in str(state(root).get("detail", "")) for g in ("mypy", "pytest", "evals")):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, state(root)
+        time.sleep(0.02)
+    tampered = time.monotonic()
+    (root / "protected" / "constitution.md").write_text("anything goes\n")
+    while not state(root).get("stop_reason"):
+        assert time.monotonic() - tampered < 1.0, "no stop reason within a second"
+        time.sleep(0.01)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 7, (out, err)
+    assert time.monotonic() - tampered < 3.0
+    assert "protected/ changed while the daemon ran (constitution.md)" in err
+    assert state(root)["exit_code"] == 7
+    assert git(root, "branch", "--list", "ratchet/candidate/*") == ""
+    assert not any((root / ".agent" / "worktrees").iterdir())
+    assert processes_mentioning(str(root)) == []
