@@ -136,7 +136,7 @@ class Daemon:
                 stop = self._run_locked()
             except Locked as exc:
                 # the state file belongs to whoever holds the lock: leave it alone
-                self.log.write("stop", "error", code=int(ExitCode.LOCKED), reason=str(exc))
+                self.log.write("refused", "error", code=int(ExitCode.LOCKED), reason=str(exc))
                 return DaemonResult(ExitCode.LOCKED, str(exc), self.state)
             except SealBroken as exc:
                 stop = Stop(ExitCode.SEAL_BROKEN, str(exc))

@@ -92,17 +92,37 @@ def read_state(path: Path) -> DaemonState | None:
 
 
 class DaemonLog:
-    """Appends JSON lines to `.agent/ratchet.log`; secrets are redacted like in the audit log."""
+    """Appends JSON lines to `.agent/ratchet.log`; secrets are redacted like in the audit log.
 
-    def __init__(self, path: Path) -> None:
+    When the file grows past `max_bytes` it is renamed to `ratchet.log.1` (the previous one is
+    dropped) and a new one is started, so an unattended run cannot fill the disk with its log.
+    """
+
+    def __init__(self, path: Path, max_bytes: int = 20 * 1024 * 1024) -> None:
         self.path = path
+        self.max_bytes = max_bytes
         self._fh: IO[str] | None = None
         self._lock = threading.Lock()
+        self._written = 0
 
     def open(self) -> DaemonLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = self.path.open("a", encoding="utf-8", buffering=1)
+        with self._lock:
+            self._rotate_if_large()
+            self._fh = self.path.open("a", encoding="utf-8", buffering=1)
         return self
+
+    def _rotate_if_large(self) -> None:
+        try:
+            large = self.path.stat().st_size >= self.max_bytes
+        except FileNotFoundError:
+            return
+        if large:
+            if self._fh is not None:
+                self._fh.close()
+            self.path.replace(self.path.with_name(self.path.name + ".1"))
+            if self._fh is not None:
+                self._fh = self.path.open("a", encoding="utf-8", buffering=1)
 
     def close(self) -> None:
         with self._lock:
@@ -127,6 +147,10 @@ class DaemonLog:
                     fh.write(line + "\n")
             else:
                 self._fh.write(line + "\n")
+                self._written += len(line) + 1
+                if self._written >= self.max_bytes // 16:
+                    self._written = 0
+                    self._rotate_if_large()
 
 
 class JsonLinesHandler(logging.Handler):

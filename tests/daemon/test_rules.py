@@ -71,3 +71,19 @@ def test_state_file_round_trip(tmp_path: Path) -> None:
     assert read_state(path) == state
     path.write_text("{not json")
     assert read_state(path) is None
+
+
+def test_log_lines_are_json_redacted_and_rotated(tmp_path: Path) -> None:
+    from core.daemon_state import DaemonLog
+
+    path = tmp_path / "ratchet.log"
+    with DaemonLog(path, max_bytes=4096) as log:
+        log.write("cycle", summary="uses sk-abcdefghijklmnopqrstuvwx", n=1)
+        first = json.loads(path.read_text().splitlines()[0])
+        assert first["event"] == "cycle" and first["n"] == 1 and "[redacted]" in first["summary"]
+        for n in range(200):
+            log.write("phase", detail="x" * 40, n=n)
+    assert (tmp_path / "ratchet.log.1").exists()
+    assert path.stat().st_size < 4096 + 200
+    last = json.loads(path.read_text().splitlines()[-1])
+    assert last["n"] == 199
