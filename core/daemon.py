@@ -283,7 +283,8 @@ class Daemon:
             )
             self._set_state(
                 cycles=s.cycles + 1,
-                attempts=s.attempts + max(outcome.attempts, 1 if outcome.proposal else 0),
+                # proposals validated: a cycle that ended in "no proposal" asked once more than it validated
+                attempts=s.attempts + outcome.attempts - (0 if outcome.proposal is not None else 1),
                 accepted=s.accepted + accepted,
                 rejected=s.rejected + rejected,
                 queued=s.queued + queued,
