@@ -1,8 +1,9 @@
 """`RatchetApp`: the Textual supervisor over one workspace.
 
 The app owns one entered `Supervisor` (and so the workspace lock) for its lifetime, opened on a
-worker thread right after the first frame. If another process holds the lock (a running daemon)
-the app attaches read-only: it shows the daemon's state file and inbox and can ask it to pause or
+worker thread right after the first frame (the loop's modules and the other screens are imported
+there, so the first frame does not wait for them). If another process holds the lock (a running
+daemon) the app attaches read-only: it shows the daemon's state file and inbox and can ask it to pause or
 stop through `.agent/PAUSE` / `.agent/STOP`. Cycles, inbox approvals and reverts run on one
 worker thread (`LoopController`); the UI thread only renders and takes keys. A review the loop
 needs blocks that worker until the human answers the modal. Quitting mid-validation aborts the
@@ -18,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -25,20 +27,15 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from core.config import Config
-from core.cycle import Review, Supervisor, agent_branch_of
 from core.errors import Locked, RatchetError
 from core.events import CycleFinished, GateFinished, GateStarted, LogLine, Phase, PhaseChanged, ProposalReady
 from core.gates import DEFAULT_GATES, Gate
 from core.gitops import GitRepo
-from core.inbox import InboxItem
 from core.journal import WorkspaceLock, pid_alive
-from core.llm.ledger import Ledger
 from core.observe import add_goal, read_goals
 from core.proposers.base import Proposer
 from core.proposers.factory import describe_model, make_proposer
 from core.records import Decision, Verdict
-from core.session import make_supervisor
-from core.tui.controller import LoopController, RunMode
 from core.tui.daemonlink import (
     clear_pause,
     log_message,
@@ -47,7 +44,6 @@ from core.tui.daemonlink import (
     request_pause,
     request_stop,
 )
-from core.tui.data import ScoreHistory
 from core.tui.messages import (
     LoopEvent,
     PendingDecision,
@@ -57,13 +53,16 @@ from core.tui.messages import (
     WorkDone,
 )
 from core.tui.screens.dashboard import DashboardScreen
-from core.tui.screens.dialogs import GoalScreen, RevertChoice, RevertScreen
-from core.tui.screens.history import HistoryScreen
-from core.tui.screens.inbox import InboxScreen
-from core.tui.screens.review import ReviewScreen
-from core.tui.views import view_of_item, view_of_outcome, view_of_review
 from core.tui.widgets import LoopView
 from core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from core.cycle import Review, Supervisor
+    from core.inbox import InboxItem
+    from core.llm.ledger import Ledger
+    from core.tui.controller import LoopController, RunMode
+    from core.tui.data import ScoreHistory
+    from core.tui.screens.dialogs import RevertChoice
 
 __all__ = ["RatchetApp"]
 
@@ -74,7 +73,7 @@ ABORT_WAIT_SECONDS = 60.0
 
 
 class RatchetApp(App[None]):
-    CSS_PATH = "ratchet.tcss"
+    CSS_PATH = Path(__file__).with_name("ratchet.tcss")
     TITLE = "ratchet"
     BINDINGS = [
         Binding("s", "start", "Start"),
@@ -103,7 +102,7 @@ class RatchetApp(App[None]):
         self.workspace = workspace
         self.config = config
         self.repo = GitRepo(workspace.root)
-        self.agent_branch = agent_branch_of(config, self.repo)
+        self.agent_branch = ""  # known once the session is open
         self.gates: tuple[Gate, ...] = tuple(gates) if gates is not None else DEFAULT_GATES
         self._proposer = proposer
         self.review_all = review_all
@@ -120,8 +119,8 @@ class RatchetApp(App[None]):
         self._job_idle.set()
         self._job = ""
         self._released = False
-        self._history = ScoreHistory(self.repo, self.agent_branch)
-        self._ledger = Ledger(workspace.ledger_path)
+        self._history: ScoreHistory | None = None
+        self._ledger: Ledger | None = None
         self._refresh_lock = threading.Lock()
         self._log_offset = -1
         self.sub_title = workspace.root.name
@@ -140,12 +139,18 @@ class RatchetApp(App[None]):
 
     @work(thread=True, group="session", exclusive=True)
     def _open_session(self) -> None:
+        from core.cycle import agent_branch_of
+        from core.session import make_supervisor
+        from core.tui.controller import LoopController
+
         try:
+            self.agent_branch = agent_branch_of(self.config, self.repo)
             sup = make_supervisor(self.workspace, self.config, role="tui", sink=self._sink)
             sup.gates = self.gates
             sup.__enter__()
         except Locked as exc:
             self.post_message(SessionOpened("attached", str(exc)))
+            self._warm_up()
             return
         except RatchetError as exc:
             self.post_message(SessionOpened("failed", str(exc)))
@@ -156,6 +161,16 @@ class RatchetApp(App[None]):
         )
         recovered = sup.recovery.describe() if sup.recovery.acted else ""
         self.post_message(SessionOpened("owner", recovered))
+        self._warm_up()
+
+    @staticmethod
+    def _warm_up() -> None:
+        """Import the other screens now, off the UI thread, so they open without a pause."""
+        import core.tui.screens.dialogs
+        import core.tui.screens.history
+        import core.tui.screens.inbox
+        import core.tui.screens.review
+        import core.tui.views  # noqa: F401
 
     def _build_proposer(self, stack: ExitStack) -> Proposer:
         if self._proposer is not None:
@@ -166,13 +181,13 @@ class RatchetApp(App[None]):
         self.session_mode = message.mode
         loop = self.dashboard.loop
         if message.mode == "owner":
-            loop.show(session="writer: this TUI holds the workspace lock")
-            self.dashboard.log_line(f"opened {self.workspace.root} on {self.agent_branch}")
+            loop.show(session="writer (lock held here)")
+            self.dashboard.log_line(f"opened workspace {self.workspace.root.name} on {self.agent_branch}")
             if message.detail:
                 self.dashboard.log_line(message.detail, "warning")
             self.dashboard.log_line("s starts the loop, n runs one cycle, ctrl+p lists every action")
         elif message.mode == "attached":
-            loop.show(session="read-only: another process holds the lock", phase="attached")
+            loop.show(session="read-only (another process writes)", phase="attached")
             self.dashboard.log_line(message.detail, "warning")
             self.dashboard.log_line("attached read-only: p pauses or resumes the daemon, x stops it")
         else:
@@ -265,6 +280,8 @@ class RatchetApp(App[None]):
     # --- the human in the loop -------------------------------------------------------------------
     def _ask_human(self, review: Review, reasons: tuple[str, ...]) -> Verdict:
         """Called on the worker thread: show the review modal and block until it is answered."""
+        from core.tui.views import view_of_review
+
         sup = self.supervisor
         assert sup is not None
         pending = PendingDecision(view_of_review(review, reasons, sup.policy.evals))
@@ -280,6 +297,8 @@ class RatchetApp(App[None]):
         if self._released:
             message.pending.resolve(Verdict(Decision.SKIP, "aborted", "human"))
             return
+        from core.tui.screens.review import ReviewScreen
+
         self._pending = message.pending
         self.bell()
         self.push_screen(ReviewScreen(message.pending.view), callback=message.pending.resolve)
@@ -289,6 +308,8 @@ class RatchetApp(App[None]):
         if pending is None or pending.resolved:
             return
         pending.resolve(Verdict(Decision.SKIP, "aborted", "human"))
+        from core.tui.screens.review import ReviewScreen
+
         for screen in self.screen_stack:
             if isinstance(screen, ReviewScreen) and screen.view is pending.view and screen.is_current:
                 screen.dismiss(None)
@@ -328,8 +349,9 @@ class RatchetApp(App[None]):
         if message.report is not None and message.report.ended.startswith("error"):
             self.notify(message.report.ended, severity="error")
         for screen in self.screen_stack:
-            if isinstance(screen, (HistoryScreen, InboxScreen)):
-                screen.reload()
+            reload = getattr(screen, "reload", None)
+            if callable(reload):
+                reload()
         self.refresh_data()
 
     def _not_owner(self) -> str:
@@ -356,6 +378,8 @@ class RatchetApp(App[None]):
         return self.controller is not None and self.controller.pause_requested.is_set()
 
     def _run(self, mode: RunMode) -> None:
+        from core.tui.controller import RunMode
+
         controller = self.controller
 
         def job() -> WorkDone:
@@ -375,9 +399,13 @@ class RatchetApp(App[None]):
             self.dashboard.loop.show(detail="")
             self.dashboard.log_line("pause cancelled; the loop goes on")
             return
+        from core.tui.controller import RunMode
+
         self._run(RunMode.RUN)
 
     def action_step(self) -> None:
+        from core.tui.controller import RunMode
+
         self._run(RunMode.STEP)
 
     def action_pause(self) -> None:
@@ -395,7 +423,7 @@ class RatchetApp(App[None]):
             return
         if not self.busy:
             if self.dashboard.loop.view.phase == Phase.PAUSED:
-                self._run(RunMode.RUN)  # resume
+                self.action_start()  # resume
             else:
                 self.notify("the loop is not running (s starts it)")
             return
@@ -428,14 +456,22 @@ class RatchetApp(App[None]):
         self._open_session()
 
     def action_history(self) -> None:
-        if not isinstance(self.screen, HistoryScreen):
+        from core.tui.screens.history import HistoryScreen
+
+        if not self.agent_branch:
+            self.notify(self._not_owner())
+        elif not isinstance(self.screen, HistoryScreen):
             self.push_screen(HistoryScreen())
 
     def action_inbox(self) -> None:
+        from core.tui.screens.inbox import InboxScreen
+
         if not isinstance(self.screen, InboxScreen):
             self.push_screen(InboxScreen())
 
     def action_goal(self) -> None:
+        from core.tui.screens.dialogs import GoalScreen
+
         self.push_screen(GoalScreen(read_goals(self.workspace)), callback=self._goal_added)
 
     def _goal_added(self, goal: str | None) -> None:
@@ -451,6 +487,9 @@ class RatchetApp(App[None]):
         self.dashboard.loop.show(review_all=self.review_all)
 
     def action_last_attempt(self) -> None:
+        from core.tui.screens.review import ReviewScreen
+        from core.tui.views import view_of_outcome
+
         attempt = self.controller.last_attempt if self.controller else None
         view = view_of_outcome(attempt) if attempt is not None else None
         if view is None:
@@ -462,6 +501,8 @@ class RatchetApp(App[None]):
         self.refresh_data()
 
     def confirm_revert(self, number: int, summary: str) -> None:
+        from core.tui.screens.dialogs import RevertScreen
+
         self.push_screen(RevertScreen(number, summary), callback=self._revert_confirmed)
 
     def _revert_confirmed(self, choice: RevertChoice | None) -> None:
@@ -485,6 +526,9 @@ class RatchetApp(App[None]):
         self._start_job(f"reverting checkpoint {choice.number}", job)
 
     def review_inbox_item(self, item: InboxItem) -> None:
+        from core.tui.screens.review import ReviewScreen
+        from core.tui.views import view_of_item
+
         can = self.session_mode == "owner" and not self.busy
         why = "" if can else self._not_owner() if self.session_mode != "owner" else f"busy with {self._job}"
         self.push_screen(
@@ -540,9 +584,15 @@ class RatchetApp(App[None]):
     # --- disk snapshot -----------------------------------------------------------------------------
     @work(thread=True, group="refresh")
     def refresh_data(self) -> None:
-        if not self._refresh_lock.acquire(blocking=False):
+        if not self.agent_branch or not self._refresh_lock.acquire(blocking=False):
             return
         try:
+            if self._history is None or self._ledger is None:
+                from core.llm.ledger import Ledger
+                from core.tui.data import ScoreHistory
+
+                self._history = ScoreHistory(self.repo, self.agent_branch)
+                self._ledger = Ledger(self.workspace.ledger_path)
             snapshot = self._history.snapshot(self.workspace, self._ledger, self.config.budget)
             daemon = read_daemon_state(self.workspace) if self.session_mode == "attached" else None
             owner = WorkspaceLock(self.workspace.lock_path).owner()
@@ -586,12 +636,10 @@ class RatchetApp(App[None]):
                 board.loop.show(
                     phase=daemon.phase or ("running" if daemon.alive else "not running"),
                     detail="pause requested" if paused else daemon.stop_reason,
-                    session=f"read-only: lock held by {message.lock}",
+                    session=f"read-only, lock: {message.lock}",
                     cycles=daemon.cycles,
                     accepted=daemon.accepted,
                     rejected=daemon.rejected,
                 )
             else:
-                board.loop.show(
-                    session=f"read-only: lock held by {message.lock}", detail="no daemon state file"
-                )
+                board.loop.show(session=f"read-only, lock: {message.lock}", detail="no daemon state file")

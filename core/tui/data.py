@@ -10,14 +10,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from core.checkpoints import load_checkpoint
 from core.config import BudgetConfig
 from core.gitops import GitError, GitRepo
-from core.history import LogEntry, checkpoint_log
-from core.inbox import list_inbox
-from core.llm.ledger import Ledger
 from core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from core.history import LogEntry
+    from core.llm.ledger import Ledger
 
 __all__ = ["BudgetView", "ScoreHistory", "Snapshot", "SuiteSeries", "read_budget"]
 
@@ -98,7 +99,8 @@ def read_budget(ledger: Ledger, budget: BudgetConfig, now: datetime | None = Non
 class ScoreHistory:
     """Reads checkpoint manifests once each (they never change) to build per-suite score series.
 
-    Not thread-safe: one refresh worker at a time uses it.
+    Not thread-safe: one refresh worker at a time uses it. Imports what it reads with lazily, so
+    the first frame does not wait for them.
     """
 
     def __init__(self, repo: GitRepo, branch: str) -> None:
@@ -107,6 +109,8 @@ class ScoreHistory:
         self._scores: dict[str, dict[str, float]] = {}  # commit -> suite -> score
 
     def _scores_of(self, entry: LogEntry) -> dict[str, float]:
+        from core.checkpoints import load_checkpoint
+
         if entry.commit not in self._scores:
             try:
                 info = load_checkpoint(self.repo, entry.number)
@@ -118,6 +122,9 @@ class ScoreHistory:
         return self._scores[entry.commit]
 
     def snapshot(self, workspace: Workspace, ledger: Ledger, budget: BudgetConfig) -> Snapshot:
+        from core.history import checkpoint_log
+        from core.inbox import list_inbox
+
         entries = tuple(checkpoint_log(self.repo, self.branch))
         names: list[str] = []
         points: dict[str, list[float]] = {}

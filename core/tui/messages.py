@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from core.events import Event
 from core.records import Decision, Verdict
-from core.tui.controller import RunReport
-from core.tui.daemonlink import DaemonState
-from core.tui.data import Snapshot
-from core.tui.views import ReviewView
+
+if TYPE_CHECKING:
+    from core.tui.controller import RunReport
+    from core.tui.daemonlink import DaemonState
+    from core.tui.data import Snapshot
+    from core.tui.views import ReviewView
 
 __all__ = [
     "LoopEvent",

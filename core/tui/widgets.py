@@ -32,7 +32,7 @@ class LoopView:
 
     phase: str = Phase.IDLE
     detail: str = ""
-    session: str = "opening the workspace..."
+    session: str = "opening the workspace"
     review_all: bool = True
     target: str = ""
     proposal: str = ""
@@ -69,7 +69,8 @@ class LoopPanel(Static):
             ("target", v.target or "-"),
             ("proposal", v.proposal or "-"),
             ("model", v.model or "-"),
-            ("cycles", f"{v.cycles} · accepted {v.accepted} · rejected {v.rejected} · inbox {v.inbox}"),
+            ("cycles", f"{v.cycles} · {v.accepted} accepted · {v.rejected} rejected"),
+            ("inbox", f"{v.inbox} waiting" + (" (i opens it)" if v.inbox else "")),
             ("head", v.head or "-"),
         )
         for name, value in rows:
@@ -99,7 +100,9 @@ class GatePanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(self._render_rows(), id="gate-rows")
-        yield ProgressBar(total=max(1, len(self._rows)), show_eta=False, id="gate-progress")
+        yield ProgressBar(
+            total=max(1, len(self._rows)), show_eta=False, show_percentage=False, id="gate-progress"
+        )
 
     def on_mount(self) -> None:
         self._timer = self.set_interval(0.1, self._tick, pause=True)

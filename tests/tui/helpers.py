@@ -6,7 +6,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from textual.geometry import Region
 from textual.pilot import Pilot
+from textual.widget import Widget
 
 from core.config import load_config
 from core.gates import BoundaryGate, Gate, GateContext, GateOutcome
@@ -40,7 +42,9 @@ GOOD_EVEN = '''def is_even(n: int) -> bool:
 
 def proposal(target: str, code: str, title: str) -> Proposal:
     edit = Edit(EditOp.REPLACE, EditKind.FUNCTION, CALC, target, code)
-    return Proposal(rationale=f"{title}: a test change.", target=f"{CALC}:{target}", edits=(edit,), title=title)
+    return Proposal(
+        rationale=f"{title}: a test change.", target=f"{CALC}:{target}", edits=(edit,), title=title
+    )
 
 
 def classify_zero() -> Proposal:
@@ -110,3 +114,13 @@ async def opened(pilot: Pilot[None]) -> RatchetApp:
 
 def screen_name(app: RatchetApp) -> str:
     return type(app.screen).__name__
+
+
+def widget_text(widget: Widget) -> str:
+    """What `widget` shows on screen, as plain text (its whole laid-out height, scrolled or not)."""
+    width, height = widget.size
+    return "\n".join(strip.text.rstrip() for strip in widget.render_lines(Region(0, 0, width, height)))
+
+
+def screen_text(app: RatchetApp, selector: str) -> str:
+    return "\n".join(widget_text(w) for w in app.screen.query(selector))

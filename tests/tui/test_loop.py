@@ -24,6 +24,7 @@ from tests.tui.helpers import (
     opened,
     proposal,
     screen_name,
+    screen_text,
     wait_for,
 )
 
@@ -253,7 +254,7 @@ async def test_gate_failure_is_shown_at_file_and_line(mini: Workspace) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
         view = app.screen.view  # type: ignore[attr-defined]
         assert not view.can_approve and not view.can_reject
-        text = str(app.screen.query_one("#review-gates").render())
+        text = screen_text(app, "#review-gates")
         assert "FAIL  boundary" in text
         assert re.search(r"^ +mutable/calc\.py:\d+: uses eval", text, re.M), text
         assert "eval('a + b')" in view.diff

@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -20,11 +20,29 @@ from core.tui.views import checkpoint_sections, diff_sections
 if TYPE_CHECKING:
     from core.tui.app import RatchetApp
 
-__all__ = ["HistoryScreen"]
+__all__ = ["HistoryScreen", "score_delta"]
 
 logger = logging.getLogger(__name__)
 
 COLUMNS = ("", "#", "time", "summary", "proposer", "score", "by")
+
+
+def score_delta(score: str) -> str:
+    """A `Ratchet-Score` trailer as deltas: "a 0.610->0.650" -> "+0.040"; a new suite shows its score."""
+    items = score.split(", ")
+    parts = []
+    for item in items:
+        name, _, change = item.rpartition(" ")
+        before, arrow, after = change.partition("->")
+        try:
+            value = after if before == "new" else f"{float(after) - float(before):+.3f}"
+        except ValueError:
+            value = ""
+        if not arrow or not value:
+            parts.append(item)
+        else:
+            parts.append(f"{name} {value}" if len(items) > 1 else value)
+    return ", ".join(parts)
 
 
 class HistoryScreen(Screen[None]):
@@ -49,6 +67,10 @@ class HistoryScreen(Screen[None]):
         yield Label("History: checkpoints on the agent branch, newest first", id="history-title")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="history-table")
         yield Footer()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -80,7 +102,7 @@ class HistoryScreen(Screen[None]):
                 e.time[:16].replace("T", " "),
                 Text(e.summary, no_wrap=True, overflow="ellipsis"),
                 e.proposer,
-                e.score,
+                score_delta(e.score),
                 e.approved_by,
                 key=str(e.number),
             )

@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -40,6 +40,10 @@ class InboxScreen(Screen[None]):
         yield Label("Inbox: validated proposals waiting for a human", id="inbox-title")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="inbox-table")
         yield Footer()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_review()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -75,6 +75,7 @@ class ReviewScreen(ModalScreen[Verdict]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#review").border_title = self.view.title
         self.query_one("#reason", Input).display = False
         self.query_one("#review-body").focus()
 
