@@ -46,6 +46,7 @@ _DETAIL_CHARS = 300
 _EXCERPT_CHARS = 600
 _MIN_REPLY_TOKENS = 256
 _MAX_CASES = 8
+_PRE_GATE = ("parse", "apply")
 _REPLY_OVERHEAD_TOKENS = 120
 
 
@@ -193,7 +194,7 @@ def _unified_diff(path: str, before: str, after: str) -> str:
 
 
 def _describe_attempt(attempt: AttemptRecord) -> str:
-    if attempt.gate in ("parse", "apply"):
+    if attempt.gate in _PRE_GATE:
         return f"a reply rejected before the gates: {attempt.rationale}"
     why = attempt.rationale or "(no rationale)"
     gate = f" — failed {attempt.gate}" if attempt.gate else f" — {attempt.outcome}"
@@ -217,6 +218,9 @@ class LLMProposer:
         self._memory = memory
         self._config = config
         self._turn = 0
+        #: a distinct sampling seed per call: an identical prompt must not give an identical
+        #: reply, and a replayed run makes the same calls in the same order (so hits the cache)
+        self._calls = 0
 
     def propose(self, observation: Observation, workspace: Workspace) -> Proposal | NoProposal:
         modules = scan_modules(workspace)
@@ -250,8 +254,9 @@ class LLMProposer:
                 purpose="propose",
                 temperature=self._config.proposer.temperature,
                 max_tokens=max_tokens,
-                seed=observation.attempt * count + index,
+                seed=self._calls,
             )
+            self._calls += 1
             usage += reply.usage
             candidate = self._check(reply.text, request, seen)
             if candidate.proposal is None:
@@ -295,7 +300,11 @@ class LLMProposer:
             query = " ".join([target, *cases[:5], feedback[:500]])
             recall = max(1, self._config.memory.recall)
             found = self._memory.similar_attempts(query, n=recall * 2, target=target)
-            failed = [a for a in found if a.outcome in ("rejected", "error")][:recall]
+            # replies rejected before the gates say nothing about the code: they would only
+            # distract the model (a 0.5B model echoed them back as its rationale)
+            failed = [a for a in found if a.outcome in ("rejected", "error") and a.gate not in _PRE_GATE][
+                :recall
+            ]
             past += [_describe_attempt(a) for a in failed if _describe_attempt(a) not in past]
             for hit in self._memory.search(query, n=3, kind="note"):
                 if (

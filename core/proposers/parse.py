@@ -94,6 +94,11 @@ def _bare_code(reply: str) -> str:
     return ""
 
 
+def _defines_something(code: str) -> bool:
+    tree = _parse(textwrap.dedent(code))
+    return isinstance(tree, ast.Module) and any(_name_of(n) for n in tree.body)
+
+
 def _parse(code: str) -> ast.Module | str:
     """The module, or why it does not parse."""
     try:
@@ -239,6 +244,10 @@ def _import_edits(
 def _pick_code(reply: str) -> str | ParseFailure:
     blocks = _code_blocks(reply)
     python = [body for tag, body in blocks if tag in _PYTHON_TAGS]
+    if len(python) > 1:
+        # one block of definitions plus usage examples or output is clear; anything else is not
+        defining = [body for body in python if _defines_something(body)]
+        python = defining if len(defining) == 1 else python
     if len(python) > 1:
         return ParseFailure(f"the reply has {len(python)} code blocks; send exactly one ```python block")
     if python:

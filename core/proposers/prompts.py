@@ -27,6 +27,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 CHARS_PER_TOKEN = 4
+#: module-level names an outline leaves out (they tell a model nothing about the code)
+_NOISE = frozenset({"__all__", "logger"})
 
 SYSTEM_PROMPT = """\
 You improve one function of a Python coding agent. Reply in exactly this format:
@@ -64,36 +66,41 @@ def estimate_tokens(text: str) -> int:
     return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
 
 
-def _signature(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef, indent: str = "") -> str:
-    body_start = node.body[0].lineno
-    header = "\n".join(lines[node.lineno - 1 : body_start - 1]).strip() or lines[node.lineno - 1].strip()
+def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    args = ast.unparse(node.args)
+    returns = f" -> {ast.unparse(node.returns)}" if node.returns else ""
     doc = ast.get_docstring(node)
-    first = f'\n{indent}    """{doc.splitlines()[0]}"""' if doc else ""
-    return f"{indent}{header}{first}\n{indent}    ..."
+    summary = f"  # {doc.splitlines()[0]}" if doc else ""
+    return f"{node.name}({args}){returns}{summary}"
 
 
 def module_outline(source: str, skip: str = "") -> str:
-    """Imports, constants (first line), and the signatures of `source`'s functions and classes."""
+    """The module's other names as a bullet list (imports, constants, signatures), deliberately not
+    Python: a small model copies code it is shown, and an outline is not code to copy."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError):
         return ""
-    lines = source.splitlines()
+    imports: list[str] = []
     out: list[str] = []
     for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            out.append(ast.unparse(node))
+        if isinstance(node, ast.Import):
+            imports += [alias.asname or alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            imports += [f"{node.module}.{alias.name}" for alias in node.names]
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
-            first = lines[node.lineno - 1]
-            out.append(first if node.end_lineno == node.lineno else f"{first} ...")
+            if ast.unparse(node.targets[0] if isinstance(node, ast.Assign) else node.target) in _NOISE:
+                continue
+            first = (ast.get_source_segment(source, node) or "").splitlines()[0]
+            out.append(f"- constant {first[:80]}" + (" ..." if node.end_lineno != node.lineno else ""))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name != skip:
-            out.append(_signature(lines, node))
+            out.append(f"- function {_signature(node)}")
         elif isinstance(node, ast.ClassDef):
-            out.append(lines[node.lineno - 1])
             methods = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-            out += [_signature(lines, m, "    ") for m in methods if f"{node.name}.{m.name}" != skip]
-            if not methods:
-                out.append("    ...")
+            shown = [f"{node.name}.{_signature(m)}" for m in methods if f"{node.name}.{m.name}" != skip]
+            out.append(f"- class {node.name}" + "".join(f"\n  - method {m}" for m in shown))
+    if imports:
+        out.insert(0, f"- imports: {', '.join(imports)}")
     return "\n".join(out)
 
 
@@ -205,7 +212,9 @@ def build_messages(context: PromptContext, budget_tokens: int) -> list[dict[str,
         outline = module_outline(context.module_source, skip=context.symbol)
         room = remaining - sum(len(p) for p in shown.values()) - 200
         if outline and room > 200:
-            shown["outline"] = f"\nThe rest of {path} (signatures only):\n{_clip(outline, int(room * 0.4))}"
+            shown["outline"] = (
+                f"\nOther names in {path} (an outline, not code):\n{_clip(outline, int(room * 0.3))}"
+            )
     remaining -= sum(len(p) + 1 for p in shown.values())
     if context.feedback and remaining > 100:
         shown["feedback"] = (

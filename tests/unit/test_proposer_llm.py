@@ -235,9 +235,9 @@ def test_big_module_becomes_target_plus_outline() -> None:
     assert total <= budget * CHARS_PER_TOKEN
     text = messages[1]["content"]
     assert 'return "positive"' in text  # the target's full code
-    assert "def helper_39(x: int) -> int:" in text or "[... clipped]" in text
+    assert "- function helper_39(x: int) -> int  # Helper 39." in text or "[... clipped]" in text
     assert "x += 1\n    x += 1" not in text  # other bodies are left out
-    assert "(signatures only)" in text
+    assert "(an outline, not code)" in text
 
 
 # --- proposing ---------------------------------------------------------------------------------

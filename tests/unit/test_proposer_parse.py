@@ -93,6 +93,12 @@ def test_lenient_shapes_small_models_send() -> None:
     assert isinstance(parse_reply(indented, REQUEST), ParsedEdit)
 
 
+def test_a_usage_example_block_beside_the_code_is_ignored() -> None:
+    text = reply(NEW_FUNCTION) + "\nFor example:\n```python\nprint(detect_language('fn main() {}'))\n```\n"
+    result = parse_reply(text, REQUEST)
+    assert isinstance(result, ParsedEdit) and result.edits[0].code == NEW_FUNCTION
+
+
 def test_whole_module_sent_back_keeps_only_the_change() -> None:
     whole = MODULE.replace(
         '        return "rust"\n',
