@@ -40,7 +40,7 @@ from core.tui.daemonlink import (
     clear_pause,
     log_message,
     pause_requested,
-    read_daemon_state,
+    read_daemon,
     request_pause,
     request_stop,
 )
@@ -70,6 +70,12 @@ logger = logging.getLogger(__name__)
 
 #: how long quitting waits for an aborted candidate to be discarded
 ABORT_WAIT_SECONDS = 60.0
+
+
+def _human() -> str:
+    from core.tui.controller import human
+
+    return human()
 
 
 class RatchetApp(App[None]):
@@ -301,7 +307,7 @@ class RatchetApp(App[None]):
 
         self._pending = message.pending
         self.bell()
-        self.push_screen(ReviewScreen(message.pending.view), callback=message.pending.resolve)
+        self.push_screen(ReviewScreen(message.pending.view, by=_human()), callback=message.pending.resolve)
 
     def _drop_pending(self) -> None:
         pending, self._pending = self._pending, None
@@ -529,16 +535,22 @@ class RatchetApp(App[None]):
         from core.tui.screens.review import ReviewScreen
         from core.tui.views import view_of_item
 
-        can = self.session_mode == "owner" and not self.busy
+        attached = self.session_mode == "attached"  # decisions are handed to the daemon
+        can = attached or (self.session_mode == "owner" and not self.busy)
         why = "" if can else self._not_owner() if self.session_mode != "owner" else f"busy with {self._job}"
         self.push_screen(
-            ReviewScreen(view_of_item(item, can_decide=can, locked_reason=why)),
+            ReviewScreen(view_of_item(item, can_decide=can, locked_reason=why), by=_human()),
             callback=lambda verdict: self._inbox_decided(item, verdict),
         )
 
     def _inbox_decided(self, item: InboxItem, verdict: Verdict | None) -> None:
+        if verdict is None or verdict.decision is Decision.SKIP:
+            return
+        if self.session_mode == "attached":
+            self._hand_to_daemon(item, verdict)
+            return
         controller = self.controller
-        if verdict is None or verdict.decision is Decision.SKIP or controller is None:
+        if controller is None:
             return
         if verdict.decision is Decision.REJECT:
 
@@ -556,11 +568,26 @@ class RatchetApp(App[None]):
                 return WorkDone("inbox", message=f"inbox item {item.id} not submitted: {exc}")
             if outcome.accepted:
                 return WorkDone("inbox", message=f"inbox item {item.id} is checkpoint {outcome.checkpoint}")
+            why = outcome.verdict.reason
             return WorkDone(
-                "inbox", message=f"inbox item {item.id} failed re-validation ({outcome.verdict.reason}); kept"
+                "inbox", message=f"inbox item {item.id} failed re-validation and was dropped: {why}"
             )
 
         self._start_job(f"re-validating {item.id}", approve)
+
+    def _hand_to_daemon(self, item: InboxItem, verdict: Verdict) -> None:
+        """The daemon holds the lock: leave the decision for it to carry out between cycles."""
+        from core.daemon_inbox import human_name, request_decision
+
+        kind = "approve" if verdict.decision is Decision.ACCEPT else "reject"
+        note = verdict.reason if kind == "reject" else ""
+        try:
+            request_decision(self.workspace, item.id, kind, human_name(), note)
+        except RatchetError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.dashboard.log_line(f"{kind} of inbox item {item.id} handed to the daemon (after its cycle)")
+        self.notify(f"the daemon will {kind} {item.id} between cycles")
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -594,7 +621,7 @@ class RatchetApp(App[None]):
                 self._history = ScoreHistory(self.repo, self.agent_branch)
                 self._ledger = Ledger(self.workspace.ledger_path)
             snapshot = self._history.snapshot(self.workspace, self._ledger, self.config.budget)
-            daemon = read_daemon_state(self.workspace) if self.session_mode == "attached" else None
+            daemon = read_daemon(self.workspace) if self.session_mode == "attached" else None
             owner = WorkspaceLock(self.workspace.lock_path).owner()
             lock = f"pid {owner[0]} ({owner[1]})" if owner else "free"
             tail = self._read_log_tail() if self.session_mode == "attached" else []
@@ -633,13 +660,16 @@ class RatchetApp(App[None]):
         if self.session_mode == "attached":
             paused = pause_requested(self.workspace)
             if daemon is not None:
+                s = daemon.state
                 board.loop.show(
-                    phase=daemon.phase or ("running" if daemon.alive else "not running"),
-                    detail="pause requested" if paused else daemon.stop_reason,
+                    phase=daemon.phase,
+                    detail="pause requested" if paused and not s.paused else daemon.detail,
                     session=f"read-only, lock: {message.lock}",
-                    cycles=daemon.cycles,
-                    accepted=daemon.accepted,
-                    rejected=daemon.rejected,
+                    cycles=s.cycles,
+                    accepted=s.accepted,
+                    rejected=s.rejected,
+                    proposal=s.last or board.loop.view.proposal,
+                    model=s.proposer or board.loop.view.model,
                 )
             else:
                 board.loop.show(session=f"read-only, lock: {message.lock}", detail="no daemon state file")

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from core.cycle import CycleOutcome, Decider, Review, Supervisor
+from core.daemon_inbox import approve_item, human_name, reject_item
 from core.decide import approval_reasons, policy_decider
 from core.errors import RatchetError
 from core.events import LogLine, Phase, PhaseChanged
 from core.history import revert_checkpoint
-from core.inbox import InboxItem, put_item, remove_item
+from core.inbox import InboxItem, put_item
 from core.observe import add_note
 from core.proposers.base import NoProposal, Observation, Proposer
 from core.records import Decision, Proposal, Verdict
@@ -31,7 +32,7 @@ from core.workspace import Workspace
 if TYPE_CHECKING:
     from core.memory import Memory
 
-__all__ = ["HumanAsk", "LoopController", "RunMode", "RunReport", "human_accept"]
+__all__ = ["HumanAsk", "LoopController", "RunMode", "RunReport", "human", "human_accept"]
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +52,14 @@ class RunReport:
     ended: str
 
 
+def human() -> str:
+    """How checkpoints and the audit log name the person at the keyboard (as `ratchet inbox` does)."""
+    return f"human:{human_name()}"
+
+
 def human_accept(reason: str) -> Decider:
-    """A decider for a change a human already approved (inbox approval, a confirmed revert)."""
-    return lambda review: Verdict(Decision.ACCEPT, reason, "human")
+    """A decider for a change a human already approved (a confirmed revert)."""
+    return lambda review: Verdict(Decision.ACCEPT, reason, human())
 
 
 class _Watched:
@@ -120,7 +126,7 @@ class LoopController:
             reasons = tuple(approval_reasons(review, rules))
             answer = self.ask(review, reasons)
             if self.supervisor.cancelled.is_set():
-                return Verdict(Decision.SKIP, "aborted", "human")
+                return Verdict(Decision.SKIP, "aborted", human())
             if answer.decision is Decision.REJECT:
                 self.note_rejection(answer.reason, review.proposal.target)
             elif answer.decision is Decision.SKIP:
@@ -138,7 +144,10 @@ class LoopController:
         if not reason.strip():
             return
         add_note(self.workspace, reason)
-        if self.supervisor.config.memory.enabled:
+        self._remember_note(reason, target)
+
+    def _remember_note(self, reason: str, target: str) -> None:
+        if reason.strip() and self.supervisor.config.memory.enabled:
             if self._memory is None:
                 from core.memory import open_memory
 
@@ -199,20 +208,19 @@ class LoopController:
         return RunReport(cycles, accepted, ended)
 
     def approve_item(self, item: InboxItem) -> CycleOutcome:
-        """Re-validate a queued proposal against the current checkpoint and commit it if it passes."""
+        """Re-validate a queued proposal against the current checkpoint; commit it if it passes.
+
+        The same call as `ratchet inbox approve`: the item leaves the inbox either way.
+        """
         self.supervisor.cancelled.clear()
-        outcome = self.supervisor.submit(item.proposal, human_accept(f"approved inbox item {item.id}"))
+        outcome = approve_item(self.supervisor, item, human_name())
         self._count(outcome)
-        if outcome.accepted:
-            remove_item(self.workspace, item.id)
         return outcome
 
     def reject_item(self, item: InboxItem, reason: str) -> None:
-        remove_item(self.workspace, item.id)
-        self.note_rejection(reason, item.proposal.target)
-        self.supervisor.audit.append(
-            "rejected", {"summary": item.proposal.summary, "reason": reason, "by": "human", "inbox": item.id}
-        )
+        """As `ratchet inbox reject`: drop it, note why, audit it; the reason also goes to memory."""
+        reject_item(self.supervisor, item, human_name(), reason)
+        self._remember_note(reason, item.proposal.target)
 
     def revert(self, number: int, *, allow_regression: bool) -> CycleOutcome:
         self.supervisor.cancelled.clear()

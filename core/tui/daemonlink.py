@@ -1,8 +1,9 @@
-"""Watching and steering a running daemon from outside: its state file and its control files.
+"""Watching and steering a running daemon from the TUI (attached read-only).
 
-The daemon writes `.agent/state.json` (pid, phase, cycles, accepted, rejected, queued, spent,
-stop_reason) and obeys two files: `.agent/PAUSE` (no new cycle starts while it exists) and
-`.agent/STOP` (finish or abort the current cycle and exit). Anyone may create them.
+The daemon's own modules define the contract: `core.daemon_state` (the `.agent/state.json` it
+rewrites at every phase change, the JSON-lines `.agent/ratchet.log`) and the control files
+`.agent/PAUSE` / `.agent/STOP` (`core.daemon.PAUSE_FILE`, `core.daemon_guard.STOP_FILE`) that
+`ratchet daemon --pause/--resume/--stop` writes too. This module only presents them.
 """
 
 from __future__ import annotations
@@ -12,117 +13,86 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.daemon_state import DaemonState, read_state
 from core.journal import pid_alive
 from core.workspace import Workspace
 
 __all__ = [
-    "PAUSE_FILE",
-    "STOP_FILE",
-    "DaemonState",
+    "DaemonView",
     "clear_pause",
     "log_message",
     "pause_requested",
-    "read_daemon_state",
+    "read_daemon",
     "request_pause",
     "request_stop",
 ]
 
 logger = logging.getLogger(__name__)
 
-PAUSE_FILE = "PAUSE"
-STOP_FILE = "STOP"
-
 
 @dataclass(frozen=True)
-class DaemonState:
-    pid: int
+class DaemonView:
+    state: DaemonState
     alive: bool
-    phase: str = ""
-    cycles: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    queued: int = 0
-    spent: str = ""
-    stop_reason: str = ""
 
-    def lines(self) -> tuple[str, ...]:
-        lines = [
-            f"daemon pid {self.pid} {'running' if self.alive else 'not running'}"
-            + (f", {self.phase}" if self.phase else ""),
-            f"cycles {self.cycles} · accepted {self.accepted} · rejected {self.rejected}"
-            f" · queued {self.queued}",
-        ]
-        if self.spent:
-            lines.append(f"spent {self.spent}")
-        if self.stop_reason:
-            lines.append(f"stopped: {self.stop_reason}")
-        return tuple(lines)
+    @property
+    def phase(self) -> str:
+        if not self.alive:
+            return "stopped" if self.state.stop_reason else "not running"
+        return self.state.phase
+
+    @property
+    def detail(self) -> str:
+        s = self.state
+        return s.paused or s.stop_reason or s.detail
 
 
-def _count(raw: dict[str, object], key: str) -> int:
-    value = raw.get(key, 0)
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+def read_daemon(workspace: Workspace) -> DaemonView | None:
+    """The daemon's last written state (and whether its pid still runs), or None without one."""
+    state = read_state(workspace.state_path)
+    return None if state is None else DaemonView(state, pid_alive(state.pid))
 
 
-def _spent(value: object) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items())
-    return "" if value in (None, "", 0) else str(value)
+def _pause_path(workspace: Workspace) -> Path:
+    from core.daemon import PAUSE_FILE
 
-
-def read_daemon_state(workspace: Workspace) -> DaemonState | None:
-    """The daemon's last written state, or None when there is no readable state file."""
-    try:
-        raw = json.loads(workspace.state_path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    if not isinstance(raw, dict):
-        return None
-    pid = _count(raw, "pid")
-    return DaemonState(
-        pid=pid,
-        alive=pid_alive(pid),
-        phase=str(raw.get("phase", "") or ""),
-        cycles=_count(raw, "cycles"),
-        accepted=_count(raw, "accepted"),
-        rejected=_count(raw, "rejected"),
-        queued=_count(raw, "queued"),
-        spent=_spent(raw.get("spent")),
-        stop_reason=str(raw.get("stop_reason", "") or ""),
-    )
-
-
-def _control(workspace: Workspace, name: str) -> Path:
-    return workspace.agent_dir / name
+    return workspace.agent_dir / PAUSE_FILE
 
 
 def request_pause(workspace: Workspace) -> None:
     workspace.agent_dir.mkdir(parents=True, exist_ok=True)
-    _control(workspace, PAUSE_FILE).write_text("paused from the TUI\n", encoding="utf-8")
+    _pause_path(workspace).write_text("requested from the TUI\n", encoding="utf-8")
 
 
 def clear_pause(workspace: Workspace) -> None:
-    _control(workspace, PAUSE_FILE).unlink(missing_ok=True)
+    _pause_path(workspace).unlink(missing_ok=True)
 
 
 def pause_requested(workspace: Workspace) -> bool:
-    return _control(workspace, PAUSE_FILE).exists()
+    return _pause_path(workspace).exists()
 
 
 def request_stop(workspace: Workspace) -> None:
+    from core.daemon_guard import STOP_FILE
+
     workspace.agent_dir.mkdir(parents=True, exist_ok=True)
-    _control(workspace, STOP_FILE).write_text("stop requested from the TUI\n", encoding="utf-8")
+    (workspace.agent_dir / STOP_FILE).write_text("requested from the TUI\n", encoding="utf-8")
+
+
+_QUIET = ("time", "level", "pid", "event", "state", "traceback")
 
 
 def log_message(line: str) -> str:
-    """One line of `.agent/ratchet.log` (JSON lines) as a person reads it; other text as is."""
+    """One JSON line of `.agent/ratchet.log` as a person reads it (other text is kept as is)."""
     try:
-        raw = json.loads(line)
+        record = json.loads(line)
     except json.JSONDecodeError:
         return line
-    if not isinstance(raw, dict):
+    if not isinstance(record, dict):
         return line
-    message = raw.get("message", raw.get("msg", ""))
-    level = str(raw.get("level", "")).lower()
-    prefix = f"{level}: " if level and level not in ("info", "debug") else ""
-    return f"daemon {prefix}{message}" if message else line
+    level = str(record.get("level", "info"))
+    detail = " ".join(
+        f"{k}={v}" for k, v in record.items() if k not in _QUIET and v not in ("", None, [], {})
+    )
+    prefix = f"{level} " if level not in ("info", "debug") else ""
+    return f"daemon: {prefix}{record.get('event', '')} {detail}".rstrip()

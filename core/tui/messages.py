@@ -14,7 +14,7 @@ from core.records import Decision, Verdict
 
 if TYPE_CHECKING:
     from core.tui.controller import RunReport
-    from core.tui.daemonlink import DaemonState
+    from core.tui.daemonlink import DaemonView
     from core.tui.data import Snapshot
     from core.tui.views import ReviewView
 
@@ -76,7 +76,7 @@ class SessionOpened(Message):
 
 
 class SnapshotReady(Message):
-    def __init__(self, snapshot: Snapshot, daemon: DaemonState | None, lock: str) -> None:
+    def __init__(self, snapshot: Snapshot, daemon: DaemonView | None, lock: str) -> None:
         super().__init__()
         self.snapshot = snapshot
         self.daemon = daemon

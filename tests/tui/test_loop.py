@@ -59,7 +59,7 @@ async def test_approve_with_real_gates_makes_a_checkpoint(mini: Workspace) -> No
         await wait_for(pilot, lambda: len(history.entries) == 2)  # type: ignore[attr-defined]
         newest = history.entries[0]  # type: ignore[attr-defined]
         assert newest.number == 1 and newest.summary == "classify zero"
-        assert newest.approved_by == "human"
+        assert newest.approved_by.startswith("human:")
         assert "classify 0.750->1.000" in newest.score
     assert git(root, "rev-parse", "HEAD^") == base
     assert "Ratchet-Checkpoint: 1" in git(root, "log", "-1", "--format=%B")
@@ -151,7 +151,7 @@ async def test_revert_from_history_makes_a_new_checkpoint(mini: Workspace) -> No
     assert (root / "mutable" / "calc.py").read_text() == original
     manifest = json.loads(git(root, "show", "HEAD:checkpoints/0002.json"))
     assert manifest["kind"] == "revert" and manifest["reverts"] == 1
-    assert manifest["verdict"]["by"] == "human"
+    assert manifest["verdict"]["by"].startswith("human:")
     clean_candidates(root)
 
 

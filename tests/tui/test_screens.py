@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 
+from core.daemon_inbox import pending_decisions
 from core.inbox import list_inbox, put_item
 from core.records import GateReport, GateResult
 from core.tui.screens.review import ReviewScreen
@@ -37,7 +38,7 @@ async def test_inbox_approve_revalidates_and_commits(mini: Workspace) -> None:
         await wait_for(pilot, lambda: getattr(app.screen, "items", None) == [])
     assert list_inbox(mini) == []
     message = git(mini.root, "log", "-1", "--format=%B")
-    assert "Ratchet-Checkpoint: 1" in message and "Ratchet-Approved-By: human" in message
+    assert "Ratchet-Checkpoint: 1" in message and "Ratchet-Approved-By: human:" in message
     assert 'return "zero"' in (mini.root / "mutable" / "calc.py").read_text()
     assert item
 
@@ -57,7 +58,9 @@ async def test_inbox_reject_removes_the_item_and_notes_why(mini: Workspace) -> N
     assert list_inbox(mini) == []
     assert git(mini.root, "rev-parse", "HEAD") == head
     notes = (mini.root / ".agent" / "notes.jsonl").read_text().splitlines()
-    assert json.loads(notes[-1]) == {"note": "not now"}
+    assert json.loads(notes[-1]) == {"note": "classify zero: not now"}
+    audit = [json.loads(line) for line in (mini.root / ".agent" / "audit.jsonl").read_text().splitlines()]
+    assert audit[-1]["event"] == "rejected" and audit[-1]["data"]["reason"] == "not now"
 
 
 async def test_goal_is_appended_for_the_next_observation(mini: Workspace) -> None:
@@ -105,7 +108,7 @@ async def test_attached_read_only_to_a_running_daemon(mini: Workspace) -> None:
     daemon = subprocess.Popen(["sleep", "60"])
     try:
         mini.lock_path.write_text(json.dumps({"pid": daemon.pid, "role": "daemon"}))
-        mini.state_path.write_text(
+        mini.state_path.write_text(  # as core.daemon_state writes it
             json.dumps(
                 {
                     "pid": daemon.pid,
@@ -117,7 +120,7 @@ async def test_attached_read_only_to_a_running_daemon(mini: Workspace) -> None:
                 }
             )
         )
-        queue(mini)
+        item = queue(mini)
         before = tree_digest(root)
         app = make_app(mini, [classify_zero()])
         async with app.run_test(size=(80, 24)) as pilot:
@@ -139,11 +142,13 @@ async def test_attached_read_only_to_a_running_daemon(mini: Workspace) -> None:
             await wait_for(pilot, lambda: len(getattr(app.screen, "items", [])) == 1)
             await pilot.press("enter")
             await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
-            assert not app.screen.view.can_approve  # type: ignore[attr-defined]
-            await pilot.press("a")
-            assert isinstance(app.screen, ReviewScreen)
+            await pilot.press("a")  # handed to the daemon, which carries it out between cycles
+            await wait_for(pilot, lambda: screen_name(app) == "InboxScreen")
+            assert not app.busy
         assert tree_digest(root) == before
         assert json.loads(mini.lock_path.read_text())["pid"] == daemon.pid  # the daemon's lock is untouched
+        decisions = pending_decisions(mini)
+        assert [(d.item_id, d.decision) for d in decisions] == [(item, "approve")]
     finally:
         daemon.kill()
         daemon.wait()

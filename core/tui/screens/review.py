@@ -46,9 +46,10 @@ class ReviewScreen(ModalScreen[Verdict]):
         Binding("escape", "back", "Back"),
     ]
 
-    def __init__(self, view: ReviewView) -> None:
+    def __init__(self, view: ReviewView, *, by: str = "human") -> None:
         super().__init__()
         self.view = view
+        self.by = by
 
     def compose(self) -> ComposeResult:
         v = self.view
@@ -87,7 +88,7 @@ class ReviewScreen(ModalScreen[Verdict]):
         return True
 
     def action_approve(self) -> None:
-        self.dismiss(Verdict(Decision.ACCEPT, "approved in review", "human"))
+        self.dismiss(Verdict(Decision.ACCEPT, "approved in review", self.by))
 
     def action_reject(self) -> None:
         reason = self.query_one("#reason", Input)
@@ -95,7 +96,7 @@ class ReviewScreen(ModalScreen[Verdict]):
         reason.focus()
 
     def action_skip(self) -> None:
-        self.dismiss(Verdict(Decision.SKIP, "skipped in review", "human"))
+        self.dismiss(Verdict(Decision.SKIP, "skipped in review", self.by))
 
     def action_back(self) -> None:
         reason = self.query_one("#reason", Input)
@@ -111,4 +112,4 @@ class ReviewScreen(ModalScreen[Verdict]):
         if not text:
             self.notify("type a reason: it tells the next proposal what was wrong", severity="warning")
             return
-        self.dismiss(Verdict(Decision.REJECT, text, "human"))
+        self.dismiss(Verdict(Decision.REJECT, text, self.by))
