@@ -1,6 +1,7 @@
 """Suite `extract`: pull the program out of LLM replies (`mutable.extract.extract_code`).
 
-Replies are written the way small instruction-tuned code models answer (Qwen2.5-Coder style:
+Real replies of the embedded model to the agent's prompts (`fixtures/embedded_replies.json`, 8
+languages) plus replies written the way small code models answer (Qwen2.5-Coder style:
 "Certainly! Here's ...", a fenced block, an explanation, an example-usage block), plus the edge
 cases: untagged or wrongly tagged fences, several blocks, bare code, shell and output blocks,
 unterminated fences, tilde fences, indented fences, CRLF, refusals. A case passes when the
@@ -11,12 +12,14 @@ extracted code equals the intended program up to trailing whitespace and surroun
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from evals.common import CaseOutcome, CaseResult, score_each
 
-__all__ = ["CASES", "Case", "evaluate", "judge", "normalize"]
+__all__ = ["CASES", "RECORDED", "Case", "evaluate", "judge", "normalize", "recorded_cases"]
 
 logger = logging.getLogger(__name__)
 
@@ -321,6 +324,18 @@ CASES: tuple[Case, ...] = (
 )
 
 
+#: real replies of the embedded model to the agent's prompts, labelled by hand
+RECORDED = Path(__file__).with_name("fixtures") / "embedded_replies.json"
+
+
+def recorded_cases(path: Path = RECORDED) -> tuple[Case, ...]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return tuple(
+        Case(id=r["id"], language=r["language"], reply=r["reply"], expected=r["expected"])
+        for r in data["replies"]
+    )
+
+
 def normalize(code: str) -> str:
     lines = [line.rstrip() for line in code.replace("\r\n", "\n").split("\n")]
     return "\n".join(lines).strip("\n")
@@ -335,4 +350,4 @@ def judge(case: Case) -> CaseOutcome:
 
 
 def evaluate(trials: int = 1) -> tuple[list[CaseResult], list[float]]:
-    return score_each(CASES, lambda c: c.id, judge), []
+    return score_each((*CASES, *recorded_cases()), lambda c: c.id, judge), []
