@@ -324,6 +324,18 @@ class Memory:
                 return True
         return False
 
+    def failure_counts(self) -> dict[str, int]:
+        """How many recorded attempts on each target did not pass (for giving up on a target)."""
+        found = self._collection.get(
+            where={"$and": [{"kind": "attempt"}, {"outcome": {"$in": ["rejected", "error"]}}]},
+            include=["metadatas"],
+        )
+        counts: dict[str, int] = {}
+        for meta in found.get("metadatas") or []:
+            target = str(meta.get("target", ""))
+            counts[target] = counts.get(target, 0) + 1
+        return counts
+
     def count(self) -> int:
         return int(self._collection.count())
 

@@ -94,13 +94,21 @@ def _matches(token: str, words: set[str]) -> bool:
     return any(token.startswith(word) or word.startswith(token) for word in words)
 
 
-def choose_target(observation: Observation, modules: Mapping[str, Sequence[str]], turn: int = 0) -> str:
+def choose_target(
+    observation: Observation,
+    modules: Mapping[str, Sequence[str]],
+    turn: int = 0,
+    failures: Mapping[str, int] | None = None,
+) -> str:
     """`path:symbol` to improve next, "" when there is nothing to choose from.
 
     An explicit `observation.target` wins (`path:symbol`, or a `path` whose best symbol is
     chosen). Otherwise symbols are scored by how many words they share with the failing cases
-    (suite names count most) and the human goals; ties and the no-signal case rotate with `turn`.
+    (suite names count most) and the human goals, divided by 1 + the failed attempts on them
+    (`failures`, by `path:symbol`), so the loop moves on from a target it keeps failing at; ties
+    and the no-signal case rotate with `turn`.
     """
+    failures = failures or {}
     if ":" in observation.target:
         return observation.target
     pool = {p: s for p, s in modules.items() if not observation.target or p == observation.target}
@@ -118,9 +126,10 @@ def choose_target(observation: Observation, modules: Mapping[str, Sequence[str]]
 
     def score(pair: tuple[str, str]) -> float:
         module, symbol = _tokens(Path(pair[0]).stem), _tokens(pair[1])
-        return sum(
+        raw = sum(
             weight * (_matches(t, module) + _matches(t, symbol)) for toks, weight in signals for t in toks
         )
+        return raw / (1 + failures.get(f"{pair[0]}:{pair[1]}", 0))
 
     scored = [(score(p), not p[1].split(".")[-1].startswith("_"), p) for p in pairs]
     best = max(scored)[:2]
@@ -224,9 +233,9 @@ class LLMProposer:
 
     def propose(self, observation: Observation, workspace: Workspace) -> Proposal | NoProposal:
         modules = scan_modules(workspace)
-        target = choose_target(
-            observation, {p: [s for s, _ in m.symbols] for p, m in modules.items()}, self._turn
-        )
+        failures = self._memory.failure_counts() if self._memory is not None else {}
+        symbols = {p: [s for s, _ in m.symbols] for p, m in modules.items()}
+        target = choose_target(observation, symbols, self._turn, failures)
         self._turn += 1
         path, _, symbol = target.partition(":")
         module = modules.get(path)

@@ -165,6 +165,14 @@ def test_fingerprints_ignore_formatting() -> None:
     assert diff_fingerprint("--- a/x\n+++ b/x\n") == ""
 
 
+def test_failure_counts_per_target(memory: Memory) -> None:
+    for outcome in ("rejected", "error", "accepted", "needs_approval", "rejected"):
+        memory.record_attempt(_attempt("mutable/m.py:f", "x", outcome))
+    memory.record_attempt(_attempt("mutable/m.py:g", "y", "rejected", gate="parse"))
+    memory.record_note("a note is not an attempt", target="mutable/m.py:f")
+    assert memory.failure_counts() == {"mutable/m.py:f": 3, "mutable/m.py:g": 1}
+
+
 def test_has_failed_matches_only_failures(memory: Memory) -> None:
     bad = "code:" + "1" * 32
     good = "code:" + "2" * 32

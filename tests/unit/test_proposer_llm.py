@@ -137,6 +137,15 @@ def test_choose_target_from_failing_suite() -> None:
     assert choose_target(obs(failing_cases=extract), SEED_LIKE) == "mutable/extract.py:extract_code"
 
 
+def test_choose_target_moves_on_from_a_target_that_keeps_failing() -> None:
+    cases = (FailingCase("lang-detect", "rust-01", "expected rust, got None"),)
+    assert choose_target(obs(failing_cases=cases), SEED_LIKE) == "mutable/lang.py:detect_language"
+    failing = {"mutable/lang.py:detect_language": 3}
+    assert choose_target(obs(failing_cases=cases), SEED_LIKE, 0, failing) == "mutable/lang.py:get_language"
+    explicit = obs(failing_cases=cases, target="mutable/lang.py:detect_language")
+    assert choose_target(explicit, SEED_LIKE, 0, failing) == "mutable/lang.py:detect_language"
+
+
 def test_choose_target_from_goal_explicit_and_round_robin() -> None:
     assert (
         choose_target(obs(goals=("make Rust detection better",)), SEED_LIKE)
@@ -305,7 +314,12 @@ def test_duplicates_of_past_failures_and_of_each_other_are_dropped(
         'if n == 0:\n        return "zero"', 'if n == 0:  # new\n        return ("zero")'
     )
     server = serve(reformatted, OTHER_GOOD, OTHER_GOOD)  # type: ignore[operator]
-    result = propose(ws, memory, make_config(server, candidates=2), obs(failing_cases=FAILING))
+    result = propose(
+        ws,
+        memory,
+        make_config(server, candidates=2),
+        obs(failing_cases=FAILING, target="mutable/calc.py:classify"),
+    )
     assert isinstance(result, Proposal)
     assert '"nil"' in result.edits[0].code
     assert "candidate 1: the same code as a past attempt that failed" in result.rationale
@@ -315,7 +329,7 @@ def test_duplicates_of_past_failures_and_of_each_other_are_dropped(
     twice = serve(reformatted, GOOD)  # type: ignore[operator]
     uncached = make_config(twice, candidates=2)
     uncached = replace(uncached, llm=replace(uncached.llm, cache=False))
-    again = propose(ws, memory, uncached, obs(failing_cases=FAILING))
+    again = propose(ws, memory, uncached, obs(failing_cases=FAILING, target="mutable/calc.py:classify"))
     assert isinstance(again, NoProposal)
     assert again.reason == (
         "candidate 1: the same code as a past attempt that failed; "
