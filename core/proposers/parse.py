@@ -4,7 +4,8 @@ The reply format is set by `core.proposers.prompts`: a `WHY:` line, an `EDIT <op
 <path>:<target>` header and one fenced python block holding the complete new definition. Small
 models drift from it, so parsing is lenient where intent is clear (missing header, missing
 fence around bare code, the whole class or module sent back around the one changed symbol) and
-strict where it is not (prose only, several blocks, another symbol, invalid Python, no change).
+strict where it is not (prose only, several different versions, another symbol, invalid Python,
+no change).
 `parse_reply` never raises: every reply becomes `ParsedEdit` or `ParseFailure(reason)`.
 """
 
@@ -241,15 +242,38 @@ def _import_edits(
 # --- the parser --------------------------------------------------------------------------------
 
 
-def _pick_code(reply: str) -> str | ParseFailure:
+def _defines(code: str, name: str) -> str | None:
+    """The normalized dump of `code` when it parses and defines `name` at its top (or in a
+    top-level class), else None."""
+    tree = _parse(textwrap.dedent(code))
+    if not isinstance(tree, ast.Module):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt) and _name_of(node) == name:
+            return ast.dump(_without_docstrings(tree))
+    return None
+
+
+def _pick_code(reply: str, name: str) -> str | ParseFailure:
+    """The one python block to use. Several blocks are fine when exactly one version of `name`
+    is among them (small models repeat a block, or echo the prompt's example before it)."""
     blocks = _code_blocks(reply)
     python = [body for tag, body in blocks if tag in _PYTHON_TAGS]
     if len(python) > 1:
-        # one block of definitions plus usage examples or output is clear; anything else is not
-        defining = [body for body in python if _defines_something(body)]
-        python = defining if len(defining) == 1 else python
+        versions: dict[str, str] = {}
+        for body in python:
+            dump = _defines(body, name)
+            if dump is not None:
+                versions.setdefault(dump, body)
+        if len(versions) == 1:
+            return next(iter(versions.values()))
+        if not versions:
+            defining = [body for body in python if _defines_something(body)]
+            python = defining if len(defining) == 1 else python
     if len(python) > 1:
-        return ParseFailure(f"the reply has {len(python)} code blocks; send exactly one ```python block")
+        return ParseFailure(
+            f"the reply has {len(python)} different code blocks; send exactly one ```python block"
+        )
     if python:
         return python[0]
     if blocks:
@@ -306,7 +330,7 @@ def parse_reply(reply: str, request: EditRequest) -> ParsedEdit | ParseFailure:
     failure = _check_header(reply, request)
     if failure:
         return failure
-    picked = _pick_code(reply)
+    picked = _pick_code(reply, request.target.split(".")[-1])
     if isinstance(picked, ParseFailure):
         return picked
     code = textwrap.dedent(picked).strip("\n")

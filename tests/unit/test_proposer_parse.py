@@ -99,6 +99,19 @@ def test_a_usage_example_block_beside_the_code_is_ignored() -> None:
     assert isinstance(result, ParsedEdit) and result.edits[0].code == NEW_FUNCTION
 
 
+def test_repeated_blocks_and_an_echoed_example_are_unambiguous() -> None:
+    example = "```python\ndef count_words(text: str) -> int:\n    return len(text.split())\n```\n"
+    truncated = f"```python\n{NEW_FUNCTION[:60]}"
+    text = (
+        example
+        + reply(NEW_FUNCTION)
+        + reply(NEW_FUNCTION.replace("    lowered", "\n    lowered"))
+        + truncated
+    )
+    result = parse_reply(text, REQUEST)
+    assert isinstance(result, ParsedEdit) and [e.target for e in result.edits] == ["detect_language"]
+
+
 def test_whole_module_sent_back_keeps_only_the_change() -> None:
     whole = MODULE.replace(
         '        return "rust"\n',
@@ -150,7 +163,11 @@ def test_method_from_bare_def_or_whole_class() -> None:
         ("", "the reply is empty"),
         ("   \n\t ", "the reply is empty"),
         ("You should handle more languages, e.g. Go and Zig.", "no ```python code block (prose only)"),
-        (reply(NEW_FUNCTION) + "\n```python\nx = 1\n```", "2 code blocks"),
+        (
+            reply(NEW_FUNCTION) + f"\n```python\n{NEW_FUNCTION.replace('rust', 'go')}```",
+            "2 different code blocks",
+        ),
+        ("```python\nx = 1\n```\n```python\ny = 2\n```", "2 different code blocks"),
         (
             reply(
                 NEW_FUNCTION.replace("detect_language", "detect_lang"),
