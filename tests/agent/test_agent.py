@@ -93,3 +93,23 @@ def test_assemble_appends_tests_after_code() -> None:
     assert python is not None
     files = assemble("def f():\n    return 1", Task(text="t", tests="assert f() == 1"), python)
     assert files == {"main.py": "def f():\n    return 1\n\n\nassert f() == 1\n"}
+
+
+def test_explain_answers_in_prose_without_running_anything() -> None:
+    tools = ScriptedTools(replies=["A monad is a way to chain computations."])
+    solution = solve(Task(text="Explain what a monad is"), tools)
+    assert solution.intent == "explain" and solution.passed
+    assert solution.answer.startswith("A monad")
+    assert not tools.jobs
+
+
+def test_reply_without_code_is_fed_back() -> None:
+    tools = ScriptedTools(replies=["I think you should use a loop.", "```python\nprint(1)\n```"])
+    solution = solve(Task(text="print one in python"), tools)
+    assert solution.passed and len(solution.attempts) == 2
+    assert "no code block" in tools.prompts[1][-1]["content"]
+
+
+def test_unknown_language_is_a_note() -> None:
+    solution = solve(Task(text="hello", language="cobol"), ScriptedTools(replies=[]))
+    assert not solution.passed and "cobol" in solution.note
