@@ -184,6 +184,8 @@ class RatchetApp(App[None]):
         return make_proposer(self.workspace, self.config, stack=stack)
 
     def on_session_opened(self, message: SessionOpened) -> None:
+        if not self._showing:
+            return
         self.session_mode = message.mode
         loop = self.dashboard.loop
         if message.mode == "owner":
@@ -234,10 +236,17 @@ class RatchetApp(App[None]):
         self.exit()
 
     # --- events from the loop (worker thread -> messages) ------------------------------------------
+    @property
+    def _showing(self) -> bool:
+        """The dashboard is there to update (not while the app shuts down)."""
+        return not self._released and self.dashboard.is_attached and self.dashboard.is_mounted
+
     def _sink(self, event: object) -> None:
         self.post_message(LoopEvent(event))  # type: ignore[arg-type]
 
     def on_loop_event(self, message: LoopEvent) -> None:
+        if not self._showing:
+            return
         event = message.event
         board = self.dashboard
         if isinstance(event, PhaseChanged):
@@ -347,12 +356,15 @@ class RatchetApp(App[None]):
         self.post_message(done)
 
     def on_work_done(self, message: WorkDone) -> None:
+        if not self._showing:
+            return
         self.refresh_bindings()
         self._show_counters()
         if message.message:
             self.dashboard.log_line(message.message)
-            self.notify(message.message)
-        if message.report is not None and message.report.ended.startswith("error"):
+        if message.report is None and message.message:
+            self.notify(message.message)  # an inbox decision or a revert: say how it went
+        elif message.report is not None and message.report.ended.startswith("error"):
             self.notify(message.report.ended, severity="error")
         for screen in self.screen_stack:
             reload = getattr(screen, "reload", None)
@@ -649,11 +661,13 @@ class RatchetApp(App[None]):
         ]
 
     def on_snapshot_ready(self, message: SnapshotReady) -> None:
+        if not self._showing:
+            return
         snap = message.snapshot
         board = self.dashboard
         last = snap.last
         board.loop.show(head=f"ckpt {last.number}: {last.summary}" if last else "no checkpoint")
-        self.run_worker(board.scores.show(snap.series), group="scores", exclusive=True)
+        board.scores.show(snap.series)
         board.budget.show(snap.budget)
         board.loop.show(inbox=snap.inbox)
         daemon = message.daemon

@@ -182,15 +182,15 @@ class ScorePanel(VerticalScroll):
         self.series: tuple[SuiteSeries, ...] = ()
 
     def compose(self) -> ComposeResult:
-        yield Label("no scores yet", id="scores-empty")
+        yield Label("no scores yet")
 
-    async def show(self, series: tuple[SuiteSeries, ...]) -> None:
+    def show(self, series: tuple[SuiteSeries, ...]) -> None:
         if series == self.series:
             return
         self.series = series
-        await self.remove_children()
+        self.remove_children()
         if not series:
-            await self.mount(Label("no scores yet", id="scores-empty"))
+            self.mount(Label("no scores yet"))
             return
         rows = []
         for s in series:
@@ -198,7 +198,7 @@ class ScorePanel(VerticalScroll):
             rows.append(
                 Horizontal(label, Sparkline(list(s.points), classes="score-line"), classes="score-row")
             )
-        await self.mount_all(rows)
+        self.mount_all(rows)
 
 
 class BudgetPanel(Static):

@@ -228,10 +228,9 @@ async def test_stop_aborts_the_candidate_and_the_ui_stays_responsive(mini: Works
         await opened(pilot)
         await pilot.press("n")
         await wait_for(pilot, lambda: app.dashboard.gates.running == "slow")
-        started = time.monotonic()
-        await pilot.press("g")  # the UI answers while the gate runs
+        await pilot.press("g")  # the UI answers while the 10 s gate runs (bench/tui.py times it)
         assert screen_name(app) == "GoalScreen"
-        assert time.monotonic() - started < 1.0
+        assert app.dashboard.gates.running == "slow"
         await pilot.press("escape")
         await pilot.press("x")
         await wait_for(pilot, lambda: not app.busy, timeout=15)
@@ -262,3 +261,22 @@ async def test_gate_failure_is_shown_at_file_and_line(mini: Workspace) -> None:
         assert isinstance(app.screen, ReviewScreen)
         await pilot.press("escape")
         assert screen_name(app) == "DashboardScreen"
+
+
+async def test_quit_while_the_review_is_open_discards_the_candidate(mini: Workspace) -> None:
+    from core.inbox import list_inbox
+
+    root = mini.root
+    before = tree_digest(root)
+    app = make_app(mini, [classify_zero()])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReviewScreen))
+        assert list((root / ".agent" / "worktrees").iterdir())  # the validated candidate waits
+        await pilot.press("ctrl+q")  # the modal keeps plain keys; ctrl+q quits from anywhere
+        await wait_for(pilot, lambda: not app.is_running, timeout=20)
+    assert tree_digest(root) == before
+    assert list_inbox(mini) == []  # an abort is not a "decide later"
+    clean_candidates(root)
+    assert not mini.lock_path.exists()
