@@ -8,6 +8,7 @@ the LLM `Ledger`, `list_inbox`).
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -19,8 +20,18 @@ from core.workspace import Workspace
 if TYPE_CHECKING:
     from core.history import LogEntry
     from core.llm.ledger import Ledger
+    from core.tui.daemonlink import DaemonView
 
-__all__ = ["BudgetView", "ScoreHistory", "Snapshot", "SuiteSeries", "read_budget"]
+__all__ = [
+    "BudgetView",
+    "DiskReader",
+    "DiskState",
+    "LogTail",
+    "ScoreHistory",
+    "Snapshot",
+    "SuiteSeries",
+    "read_budget",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -141,3 +152,71 @@ class ScoreHistory:
             budget=read_budget(ledger, budget),
             inbox=len(list_inbox(workspace)),
         )
+
+
+class LogTail:
+    """New lines of the daemon's log (`.agent/ratchet.log`), starting near its end."""
+
+    def __init__(self, workspace: Workspace, backlog: int = 2000) -> None:
+        self.path = workspace.log_path
+        self.backlog = backlog
+        self._offset = -1
+
+    def read(self) -> list[str]:
+        from core.tui.daemonlink import log_message
+
+        if not self.path.is_file():
+            return []
+        size = self.path.stat().st_size
+        if self._offset < 0 or size < self._offset:  # first look, or the log was rotated
+            self._offset = max(0, size - self.backlog)
+        with self.path.open("rb") as fh:
+            fh.seek(self._offset)
+            data = fh.read()
+        complete = data[: data.rfind(b"\n") + 1]  # a line still being written waits for next time
+        self._offset += len(complete)
+        text = complete.decode("utf-8", "replace")
+        return [log_message(line) for line in text.splitlines() if line.strip()]
+
+
+@dataclass(frozen=True)
+class DiskState:
+    snapshot: Snapshot
+    #: the daemon's state when attached to one
+    daemon: DaemonView | None
+    #: who holds the workspace lock ("pid 12 (daemon)" or "free")
+    lock: str
+    #: new daemon log lines when attached
+    log: tuple[str, ...] = ()
+
+
+class DiskReader:
+    """One refresh of everything the dashboard reads from disk; a refresh already running wins."""
+
+    def __init__(self, workspace: Workspace, repo: GitRepo, branch: str, budget: BudgetConfig) -> None:
+        from core.llm.ledger import Ledger
+
+        self.workspace = workspace
+        self.budget = budget
+        self._history = ScoreHistory(repo, branch)
+        self._ledger = Ledger(workspace.ledger_path)
+        self._tail = LogTail(workspace)
+        self._lock = threading.Lock()
+
+    def read(self, *, attached: bool) -> DiskState | None:
+        from core.journal import WorkspaceLock
+        from core.tui.daemonlink import read_daemon
+
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            snapshot = self._history.snapshot(self.workspace, self._ledger, self.budget)
+            owner = WorkspaceLock(self.workspace.lock_path).owner()
+            return DiskState(
+                snapshot=snapshot,
+                daemon=read_daemon(self.workspace) if attached else None,
+                lock=f"pid {owner[0]} ({owner[1]})" if owner else "free",
+                log=tuple(self._tail.read()) if attached else (),
+            )
+        finally:
+            self._lock.release()

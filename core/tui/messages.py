@@ -14,8 +14,7 @@ from core.records import Decision, Verdict
 
 if TYPE_CHECKING:
     from core.tui.controller import RunReport
-    from core.tui.daemonlink import DaemonView
-    from core.tui.data import Snapshot
+    from core.tui.data import DiskState
     from core.tui.views import ReviewView
 
 __all__ = [
@@ -76,11 +75,11 @@ class SessionOpened(Message):
 
 
 class SnapshotReady(Message):
-    def __init__(self, snapshot: Snapshot, daemon: DaemonView | None, lock: str) -> None:
+    """A refresh of what the dashboard reads from disk."""
+
+    def __init__(self, state: DiskState) -> None:
         super().__init__()
-        self.snapshot = snapshot
-        self.daemon = daemon
-        self.lock = lock
+        self.state = state
 
 
 class WorkDone(Message):
