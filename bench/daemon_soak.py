@@ -183,9 +183,14 @@ def main() -> None:
     parser.add_argument("--real", type=int, default=30, help="proposals through the real gates (0: skip)")
     parser.add_argument("--rss-cycles", type=int, default=500, help="cycles of the memory run (0: skip)")
     parser.add_argument("--embedded", type=int, default=6, help="cycles with the embedded model (0: skip)")
+    parser.add_argument("--workdir", type=Path, help="keep the workspaces here (default: a temp dir)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="ratchet-daemon-bench-") as tmp:
-        parent = Path(tmp)
+    with ExitStack() as stack:
+        if args.workdir:
+            args.workdir.mkdir(parents=True, exist_ok=True)
+            parent = args.workdir
+        else:
+            parent = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ratchet-daemon-bench-")))
         if args.real:
             throughput(parent, args.real)
         if args.rss_cycles:

@@ -241,18 +241,14 @@ class Daemon:
         return decide
 
     def _count(self, sup: Supervisor, outcome: CycleOutcome) -> None:
+        """Update the counters: `rejected` counts every gate rejection, retries included."""
         decision = outcome.verdict.decision
-        queued = accepted = rejected = skipped = 0
-        failed = False
         self._recent = (*self._recent, _past_attempt(outcome))[-_RECENT:]
+        rejected = len(outcome.failures) or int(decision is Decision.REJECT)
+        queued = skipped = 0
         if outcome.accepted:
-            accepted = 1
             self._expected_head = sup.repo.rev(sup.agent_branch) or self._expected_head
-        elif (
-            decision is Decision.NEEDS_APPROVAL
-            and outcome.proposal is not None
-            and outcome.report is not None
-        ):
+        elif decision is Decision.NEEDS_APPROVAL and outcome.proposal and outcome.report:
             item = put_item(
                 self.workspace,
                 outcome.proposal,
@@ -267,25 +263,25 @@ class Daemon:
             )
         elif decision is Decision.SKIP:
             skipped = 1
-            # nothing usable proposed counts as a failure; an abort or a finished script does not
-            failed = outcome.verdict.reason != "aborted" and self.proposer.exhausted is None
-        else:
-            rejected = 1
-            failed = True
+        # a cycle fails when it ends rejected or with nothing usable; an abort or a finished script does not
+        failed = decision is Decision.REJECT or (
+            decision is Decision.SKIP
+            and outcome.verdict.reason != "aborted"
+            and self.proposer.exhausted is None
+        )
         with self._lock:
             s = self.state
-            streak = (
-                s.consecutive_failures + 1
-                if failed
-                else 0
-                if (accepted or queued)
-                else s.consecutive_failures
-            )
+            if failed:
+                streak = s.consecutive_failures + 1
+            elif outcome.accepted or queued:
+                streak = 0
+            else:
+                streak = s.consecutive_failures
             self._set_state(
                 cycles=s.cycles + 1,
                 # proposals validated: a cycle that ended in "no proposal" asked once more than it validated
                 attempts=s.attempts + outcome.attempts - (0 if outcome.proposal is not None else 1),
-                accepted=s.accepted + accepted,
+                accepted=s.accepted + int(outcome.accepted),
                 rejected=s.rejected + rejected,
                 queued=s.queued + queued,
                 skipped=s.skipped + skipped,

@@ -61,6 +61,7 @@ class DaemonState:
     #: proposals validated (a cycle retries a target up to gates.max_retries times)
     attempts: int = 0
     accepted: int = 0
+    #: gate rejections, retries included
     rejected: int = 0
     queued: int = 0
     skipped: int = 0
