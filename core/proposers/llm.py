@@ -211,6 +211,14 @@ def _describe_attempt(attempt: AttemptRecord) -> str:
     return f"{why}{gate}{excerpt}"
 
 
+def _kind_of(node: ast.stmt, symbol: str) -> EditKind:
+    if isinstance(node, ast.ClassDef):
+        return EditKind.CLASS
+    if isinstance(node, (ast.Assign, ast.AnnAssign)):
+        return EditKind.ASSIGNMENT
+    return EditKind.METHOD if "." in symbol else EditKind.FUNCTION
+
+
 @dataclass(frozen=True)
 class _Candidate:
     proposal: Proposal | None
@@ -243,13 +251,12 @@ class LLMProposer:
             return NoProposal(
                 f"no function to improve under mutable/ (target {target or 'none'})", exhausted=True
             )
-        kinds = dict(module.symbols)
-        if symbol not in kinds:
-            tree = ast.parse(module.source)
-            node = find_symbol(tree, symbol)
+        kind = dict(module.symbols).get(symbol)
+        if kind is None:  # a target named by the supervisor or a human: any symbol of the module
+            node = find_symbol(ast.parse(module.source), symbol)
             if node is None:
                 return NoProposal(f"{path} has no symbol {symbol!r} to improve")
-        kind = kinds.get(symbol, EditKind.METHOD if "." in symbol else EditKind.FUNCTION)
+            kind = _kind_of(node, symbol)
         request = EditRequest(path=path, target=symbol, kind=kind, module_source=module.source)
         messages = build_messages(self._context(observation, request), self._config.proposer.context_tokens)
         max_tokens = reply_budget(module.source, symbol, self._config.llm.max_tokens)

@@ -366,6 +366,17 @@ def test_prompt_has_feedback_goals_notes_and_recent_attempts(
     assert "unrelated note about extract" not in prompt
 
 
+def test_an_explicit_class_or_constant_target(ws: Workspace, serve: object) -> None:
+    (ws.mutable / "calc.py").write_text(CALC + "\n\nLIMIT = 10\n\n\nclass Box:\n    size: int = 1\n")
+    server = serve("```python\nclass Box:\n    size: int = 2\n```", "```python\nLIMIT = 20\n```")  # type: ignore[operator]
+    box = propose(ws, None, make_config(server), obs(target="mutable/calc.py:Box"))
+    assert isinstance(box, Proposal) and box.edits[0].kind is EditKind.CLASS
+    limit = propose(ws, None, make_config(server), obs(target="mutable/calc.py:LIMIT"))
+    assert isinstance(limit, Proposal) and limit.edits[0].kind is EditKind.ASSIGNMENT
+    missing = propose(ws, None, make_config(server), obs(target="mutable/calc.py:nothing"))
+    assert missing == NoProposal("mutable/calc.py has no symbol 'nothing' to improve")
+
+
 def test_nothing_to_improve_is_exhausted(tmp_path: Path, serve: object) -> None:
     root = tmp_path / "empty"
     (root / "mutable").mkdir(parents=True)
