@@ -288,8 +288,12 @@ def _check_header(reply: str, request: EditRequest) -> ParseFailure | None:
     headers = {
         (op.lower(), path.strip("/"), target) for op, _kind, path, target in _HEADER.findall(reply[:20000])
     }
-    if len(headers) > 1:
-        return ParseFailure("the reply has several EDIT lines; change one symbol per reply")
+    if len(headers) > 1:  # one naming the requested symbol among echoes of the example is clear
+        name = request.target.split(".")[-1]
+        named = {h for h in headers if h[2].split(".")[-1] == name}
+        if len(named) != 1:
+            return ParseFailure("the reply has several EDIT lines; change one symbol per reply")
+        headers = named
     if not headers:
         return None
     op, path, target = headers.pop()
@@ -365,7 +369,8 @@ def parse_reply(reply: str, request: EditRequest) -> ParsedEdit | ParseFailure:
         if _assigned_name(node):
             kind = EditKind.ASSIGNMENT
         if existing is None:
-            edits.append(Edit(EditOp.ADD, kind, request.path, name, _segment(lines, node)))
+            if name in used:  # a new helper the code calls; an unused one is an echo, not a change
+                edits.append(Edit(EditOp.ADD, kind, request.path, name, _segment(lines, node)))
         elif not _same(existing, node):
             if not _kind_matches(existing, kind):
                 return ParseFailure(f"the code redefines {name!r} as {_describe(node)}", code=code)

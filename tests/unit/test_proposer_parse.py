@@ -93,6 +93,14 @@ def test_lenient_shapes_small_models_send() -> None:
     assert isinstance(parse_reply(indented, REQUEST), ParsedEdit)
 
 
+def test_an_echoed_example_header_and_unused_helper_are_ignored() -> None:
+    echo = "EDIT replace function example.py:count_words\n"
+    unused = "def count_words(text: str) -> int:\n    return len(text.split())\n\n\n"
+    result = parse_reply(echo + reply(unused + NEW_FUNCTION), REQUEST)
+    assert isinstance(result, ParsedEdit)
+    assert [e.target for e in result.edits] == ["detect_language"]
+
+
 def test_a_usage_example_block_beside_the_code_is_ignored() -> None:
     text = reply(NEW_FUNCTION) + "\nFor example:\n```python\nprint(detect_language('fn main() {}'))\n```\n"
     result = parse_reply(text, REQUEST)
@@ -191,7 +199,15 @@ def test_method_from_bare_def_or_whole_class() -> None:
             "wrong module",
         ),
         (reply(NEW_FUNCTION, header="EDIT remove function mutable/lang.py:detect_language"), "says 'remove'"),
-        (reply(NEW_FUNCTION) + "EDIT replace function mutable/lang.py:other\n", "several EDIT lines"),
+        (
+            reply(NEW_FUNCTION)
+            + "EDIT replace function lang.py:detect_language\nEDIT add function lang.py:detect_language",
+            "several EDIT lines",
+        ),
+        (
+            reply(NEW_FUNCTION, header="EDIT replace function lang.py:a\nEDIT replace function lang.py:b"),
+            "several EDIT lines",
+        ),
         ("```rust\nfn main() {}\n```", "tagged 'rust', not python"),
         (reply("x = 1\n"), "wrong symbol: the code defines 'x'"),
         (reply("print('hi')\n"), "no definition of 'detect_language'"),
