@@ -21,10 +21,11 @@ from core.cycle import CycleOutcome, Decider, Review, Supervisor
 from core.daemon_inbox import approve_item, human_name, reject_item
 from core.decide import approval_reasons, policy_decider
 from core.errors import RatchetError
-from core.events import LogLine, Phase, PhaseChanged
+from core.events import Event, LogLine, Phase, PhaseChanged
 from core.history import revert_checkpoint
 from core.inbox import InboxItem, put_item
 from core.observe import add_note
+from core.procs import kill_running
 from core.proposers.base import NoProposal, Observation, Proposer
 from core.records import Decision, Proposal, Verdict
 from core.workspace import Workspace
@@ -112,6 +113,15 @@ class LoopController:
                 recorder(proposal, outcome)
 
         supervisor.remember = remember
+        self._phase = Phase.IDLE
+        sink = supervisor.sink
+
+        def track(event: Event) -> None:
+            if isinstance(event, PhaseChanged):
+                self._phase = event.phase
+            sink(event)
+
+        supervisor.sink = track
 
     # --- deciding ------------------------------------------------------------------------------
     def decider(self) -> Decider:
@@ -234,9 +244,16 @@ class LoopController:
         return outcome
 
     def abort(self) -> None:
-        """Stop the loop now: the candidate in flight is discarded (UI thread or signal handler)."""
+        """Stop the loop now: the candidate in flight is discarded (UI thread or signal handler).
+
+        Like `Supervisor.abort`, but the running processes are killed only while the gates run:
+        a commit already under way is never interrupted (the cycle checks `cancelled` before it
+        starts one, so none starts after this).
+        """
         self.stop_requested.set()
-        self.supervisor.abort()
+        self.supervisor.cancelled.set()
+        if self._phase is Phase.VALIDATING:
+            kill_running()
 
     def close(self) -> None:
         """Release what the proposer opened (an LLM gateway's embedded server)."""

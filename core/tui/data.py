@@ -210,7 +210,11 @@ class DiskReader:
         if not self._lock.acquire(blocking=False):
             return None
         try:
-            snapshot = self._history.snapshot(self.workspace, self._ledger, self.budget)
+            try:
+                snapshot = self._history.snapshot(self.workspace, self._ledger, self.budget)
+            except GitError as exc:  # e.g. its git process was killed by an abort: next refresh
+                logger.info("refresh skipped: %s", exc)
+                return None
             owner = WorkspaceLock(self.workspace.lock_path).owner()
             return DiskState(
                 snapshot=snapshot,
