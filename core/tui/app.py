@@ -29,7 +29,7 @@ from textual.screen import Screen
 
 from core.config import Config
 from core.errors import Locked, RatchetError
-from core.events import CycleFinished, Phase
+from core.events import CycleFinished, Event, Phase
 from core.gates import DEFAULT_GATES, Gate
 from core.gitops import GitRepo
 from core.journal import WorkspaceLock, pid_alive
@@ -49,6 +49,8 @@ from core.tui.widgets import LoopView
 from core.workspace import Workspace
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from core.cycle import Supervisor
     from core.tui.bridge import HumanBridge
     from core.tui.controller import LoopController, RunMode
@@ -124,6 +126,7 @@ class RatchetApp(ScreenFlows):
         self._job = ""
         self._released = False
         self._disk: DiskReader | None = None
+        self._refresh_timer: Timer | None = None
         self.sub_title = workspace.root.name
 
     def _model_text(self) -> str:
@@ -202,7 +205,10 @@ class RatchetApp(ScreenFlows):
             self.dashboard.log_line(message.detail, "error")
         self.refresh_bindings()
         self.refresh_data()
-        self.set_interval(2.0 if self.session_mode == "attached" else 5.0, self.refresh_data)
+        if self._refresh_timer is not None:
+            self._refresh_timer.stop()
+        seconds = 2.0 if self.session_mode == "attached" else 5.0
+        self._refresh_timer = self.set_interval(seconds, self.refresh_data)
 
     async def on_unmount(self) -> None:
         await self._release_session()
@@ -240,8 +246,8 @@ class RatchetApp(ScreenFlows):
         """The dashboard is there to update (not while the app shuts down)."""
         return not self._released and self.dashboard.is_attached and self.dashboard.is_mounted
 
-    def _sink(self, event: object) -> None:
-        self.post_message(LoopEvent(event))  # type: ignore[arg-type]
+    def _sink(self, event: Event) -> None:
+        self.post_message(LoopEvent(event))
 
     def on_loop_event(self, message: LoopEvent) -> None:
         if not self._showing:

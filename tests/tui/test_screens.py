@@ -190,3 +190,22 @@ async def test_toggle_review_mode_and_policy_accept(mini: Workspace) -> None:
         await wait_for(pilot, lambda: not app.busy and app.dashboard.loop.view.accepted == 1)
         assert not isinstance(app.screen, ReviewScreen)  # policy accepted it without asking
     assert "Ratchet-Approved-By: policy" in git(mini.root, "log", "-1", "--format=%B")
+
+
+async def test_take_over_once_the_daemon_is_gone(mini: Workspace) -> None:
+    daemon = subprocess.Popen(["sleep", "60"])
+    mini.lock_path.write_text(json.dumps({"pid": daemon.pid, "role": "daemon"}))
+    app = make_app(mini)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await opened(pilot)
+        assert app.session_mode == "attached"
+        await pilot.press("s")  # refused while the daemon lives
+        await pilot.pause()
+        assert app.session_mode == "attached"
+        daemon.kill()
+        daemon.wait()
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.session_mode == "owner")
+        assert json.loads(mini.lock_path.read_text())["pid"] == os.getpid()
+        assert app.dashboard.loop.view.session == "writer (lock held here)"
+    assert not mini.lock_path.exists()
