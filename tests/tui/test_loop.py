@@ -178,7 +178,7 @@ async def test_pause_finishes_the_cycle_then_resume_continues(mini: Workspace) -
         proposal("add", GOOD_ADD, "document add"),
         proposal("is_even", GOOD_EVEN, "document is_even"),
     ]
-    app = make_app(mini, proposals, gates=fast_gates(SlowGate(0.6)), review_all=False)
+    app = make_app(mini, proposals, gates=fast_gates(SlowGate(1.5)), review_all=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await opened(pilot)
         await pilot.press("s")
