@@ -223,6 +223,7 @@ def _import_edits(
         if isinstance(stmt, (ast.Import, ast.ImportFrom))
         for alias in stmt.names
     }
+    existing |= {name for stmt in module.body if (name := _name_of(stmt))}  # `from this_module import X`
     edits: list[Edit] = []
     if isinstance(node, ast.ImportFrom) and node.module == "__future__":
         return edits

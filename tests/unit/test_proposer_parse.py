@@ -93,6 +93,15 @@ def test_lenient_shapes_small_models_send() -> None:
     assert isinstance(parse_reply(indented, REQUEST), ParsedEdit)
 
 
+def test_importing_the_modules_own_names_is_dropped() -> None:
+    own = "from mutable.lang import Registry, KEYWORDS\n\n"
+    code = NEW_FUNCTION.replace(
+        "lowered = text.lower()", "lowered = text.lower() if Registry and KEYWORDS else ''"
+    )
+    result = parse_reply(reply(own + code), REQUEST)
+    assert isinstance(result, ParsedEdit) and [e.kind for e in result.edits] == [EditKind.FUNCTION]
+
+
 def test_an_echoed_example_header_and_unused_helper_are_ignored() -> None:
     echo = "EDIT replace function example.py:count_words\n"
     unused = "def count_words(text: str) -> int:\n    return len(text.split())\n\n\n"
