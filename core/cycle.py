@@ -110,6 +110,7 @@ class Supervisor:
         self.sink = sink
         self.remember = remember
         self.cancelled = threading.Event()
+        self.gates_running = threading.Event()
         self.recovery = RecoveryReport(acted=False)
         self.agent_branch = agent_branch_of(config, self.repo)
 
@@ -150,9 +151,14 @@ class Supervisor:
             self.journal.write(replace(entry, phase=phase))
 
     def abort(self) -> None:
-        """Abort the candidate in flight (from another thread or a signal handler)."""
+        """Abort the candidate in flight (from another thread or a signal handler).
+
+        Processes are killed only while the gates run; a commit already under way finishes
+        (the cycle checks `cancelled` before it starts one, so none starts after this).
+        """
         self.cancelled.set()
-        kill_running()
+        if self.gates_running.is_set():
+            kill_running()
 
     def require_clean(self) -> None:
         dirty = self.repo.is_dirty()
@@ -233,7 +239,11 @@ class Supervisor:
                 scratch=scratch,
             )
             self._journal_phase(JournalPhase.VALIDATING)
-            validation = run_gates(ctx, gates or self.gates, self.sink, cancelled=self.cancelled.is_set)
+            self.gates_running.set()
+            try:
+                validation = run_gates(ctx, gates or self.gates, self.sink, cancelled=self.cancelled.is_set)
+            finally:
+                self.gates_running.clear()
             _rmtree(scratch)
             return candidate, validation
         except BaseException:

@@ -484,3 +484,39 @@ def test_seal_is_checked_again_before_commit(mini: Workspace) -> None:
     assert git(root, "rev-parse", "HEAD") == head
     assert git(root, "branch", "--list", "ratchet/candidate/*") == ""
     assert git(root, "tag", "--list", "ckpt/1") == ""
+
+
+class SleepingGate:
+    """A fake gate whose process runs far longer than the test waits."""
+
+    name = "slow"
+
+    def run(self, ctx: object) -> object:
+        from core.gates import GateOutcome
+        from core.procs import run_process
+        from core.records import GateResult
+
+        proc = run_process(["sleep", "60"], cwd="/", timeout=120)
+        return GateOutcome(GateResult(self.name, proc.ok, proc.seconds, "slept"))
+
+
+def test_abort_mid_validation_kills_the_gate_and_leaves_no_trace(mini: Workspace) -> None:
+    import threading
+    import time
+
+    root = mini.root
+    before = tree_digest(root)
+    head = git(root, "rev-parse", "HEAD")
+    config = load_config(root)
+    sup = Supervisor(mini, config, gates=(SleepingGate(),))  # type: ignore[arg-type]
+    with sup:
+        timer = threading.Timer(1.0, sup.abort)
+        timer.start()
+        started = time.monotonic()
+        outcome = sup.submit(proposal(replace_fn("classify", GOOD_CLASSIFY)), accept)
+        timer.join()
+    assert time.monotonic() - started < 30
+    assert outcome.verdict.decision is Decision.SKIP and outcome.verdict.reason == "aborted"
+    assert git(root, "rev-parse", "HEAD") == head
+    assert tree_digest(root) == before
+    clean_state(root)
