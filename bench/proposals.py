@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -34,6 +35,8 @@ from core.proposers.factory import make_proposer
 from core.records import Proposal
 from core.session import make_supervisor
 from core.workspace import Workspace
+
+_CANDIDATE = re.compile(r"^candidate \d+: ")
 
 
 @dataclass
@@ -72,7 +75,8 @@ class TimedProposer:
         result = self.inner.propose(observation, workspace)
         self.tally.propose_seconds.append(time.monotonic() - started)
         if isinstance(result, NoProposal):
-            self.tally.no_proposal[result.reason.split(":")[0][:60]] += 1
+            for reason in result.reason.split("; "):
+                self.tally.no_proposal[_CANDIDATE.sub("", reason).split(":")[0][:60]] += 1
             self.tally.exhausted = self.tally.exhausted or result.exhausted
         else:
             self.tally.tokens_in += result.usage.tokens_in
@@ -133,15 +137,15 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "seconds_per_proposal_mean": round(statistics.mean(tally.propose_seconds), 1),
         "seconds_per_cycle_mean": round(total / proposals, 1),
         "usable_proposals": made,
-        "no_proposal_reasons": dict(tally.no_proposal.most_common()),
+        "dropped_candidate_reasons": dict(tally.no_proposal.most_common()),
         "reached_gate": {g: tally.reached[g] for g in tally.gate_order},
         "passed_gate": {g: tally.passed[g] for g in tally.gate_order},
         "share_reaching_gate": {g: round(tally.reached[g] / proposals, 3) for g in tally.gate_order},
         "decisions": dict(tally.decisions),
         "accepted": tally.decisions.get("accept", 0),
         "share_accepted": round(tally.decisions.get("accept", 0) / proposals, 3),
-        "tokens_in": tally.tokens_in,
-        "tokens_out": tally.tokens_out,
+        "tokens_in_of_usable_proposals": tally.tokens_in,
+        "tokens_out_of_usable_proposals": tally.tokens_out,
     }
 
 
