@@ -51,16 +51,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _bare_invocation(argv: Sequence[str]) -> argparse.Namespace | None:
+    """`ratchet [--repo DIR] [-v]`: the TUI, without importing every command module first."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--repo", default=".")
+    pre.add_argument("-v", "--verbose", action="store_true")
+    known, rest = pre.parse_known_args(argv)
+    if rest:
+        return None
+    from core.commands.tui_cmds import cmd_tui
+
+    return argparse.Namespace(repo=known.repo, verbose=known.verbose, policy_review=False, func=cmd_tui)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _bare_invocation(argv)
+    if args is None:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            args = parser.parse_args([*argv, "tui"])
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    if args.command is None:
-        args = parser.parse_args([*(sys.argv[1:] if argv is None else argv), "tui"])
     from core.errors import RatchetError
 
     try:
@@ -71,6 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ratchet: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `ratchet log | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     return code
 
 
