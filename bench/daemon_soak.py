@@ -4,7 +4,8 @@
    real gate pipeline; prints proposals validated per hour (target >= 600/h).
 2. memory: RSS of the daemon process at cycle 10 vs cycle N (default 500; target within 10%), with
    a fast pipeline (the real boundary and integrity gates around a stand-in for ruff..evals, whose
-   processes would not count toward this process's RSS anyway) and memory recording on.
+   processes would not count toward this process's RSS anyway), with every attempt recorded in
+   chromadb memory and without (the daemon's own bookkeeping alone).
 3. embedded model (`--embedded N`, 0 to skip): N cycles with the embedded local model as proposer;
    prints proposals/h and acceptance.
 
@@ -118,9 +119,10 @@ def throughput(parent: Path, count: int) -> None:
     _report("real gates, scripted", result, seconds)
 
 
-def memory(parent: Path, cycles: int) -> None:
-    ws = fresh(parent, "memory")
-    config = load_config(ws.root, overrides={"gates.max_retries": 0, "daemon.max_consecutive_failures": 0})
+def memory(parent: Path, cycles: int, recording: bool) -> None:
+    ws = fresh(parent, f"memory-{'on' if recording else 'off'}")
+    overrides = {"gates.max_retries": 0, "daemon.max_consecutive_failures": 0, "memory.enabled": recording}
+    config = load_config(ws.root, overrides=overrides)
     samples: dict[int, int] = {}
     done = [0]
 
@@ -136,7 +138,7 @@ def memory(parent: Path, cycles: int) -> None:
         ws, config, ScriptedProposer(list(mixed_proposals(ws.root, cycles))), gates=gates, echo=sample
     ).run()
     seconds = time.perf_counter() - started
-    _report("fast pipeline, scripted", result, seconds)
+    _report(f"fast pipeline, scripted, memory recording {'on' if recording else 'off'}", result, seconds)
     first, last = samples.get(10, 0), samples.get(cycles, 0)
     growth = (last - first) / first * 100 if first else float("nan")
     verdict = "ok" if abs(growth) <= 10 else "ABOVE TARGET"
@@ -182,6 +184,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--real", type=int, default=30, help="proposals through the real gates (0: skip)")
     parser.add_argument("--rss-cycles", type=int, default=500, help="cycles of the memory run (0: skip)")
+    parser.add_argument(
+        "--recording",
+        choices=("on", "off", "both"),
+        default="both",
+        help="memory runs with attempts recorded in chromadb, without, or both",
+    )
     parser.add_argument("--embedded", type=int, default=6, help="cycles with the embedded model (0: skip)")
     parser.add_argument("--workdir", type=Path, help="keep the workspaces here (default: a temp dir)")
     args = parser.parse_args()
@@ -193,8 +201,9 @@ def main() -> None:
             parent = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="ratchet-daemon-bench-")))
         if args.real:
             throughput(parent, args.real)
-        if args.rss_cycles:
-            memory(parent, args.rss_cycles)
+        for recording in (True, False):
+            if args.rss_cycles and args.recording in ("both", "on" if recording else "off"):
+                memory(parent, args.rss_cycles, recording)
         if args.embedded:
             embedded(parent, args.embedded)
 
