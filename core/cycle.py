@@ -28,7 +28,7 @@ from core.config import Config
 from core.errors import DirtyWorkspace, RatchetError
 from core.events import CycleFinished, EventSink, LogLine, Phase, PhaseChanged, ProposalReady, null_sink
 from core.gates import DEFAULT_GATES, Gate, GateContext, Validation, run_gates
-from core.gitops import GitRepo
+from core.gitops import GitError, GitRepo
 from core.journal import Journal, WorkspaceLock
 from core.journal import Phase as JournalPhase
 from core.policy import Policy, load_policy
@@ -242,6 +242,12 @@ class Supervisor:
             self.gates_running.set()
             try:
                 validation = run_gates(ctx, gates or self.gates, self.sink, cancelled=self.cancelled.is_set)
+            except GitError:
+                if not self.cancelled.is_set():
+                    raise
+                # abort() killed a git command a gate was running: that is the abort, not a bug
+                aborted = GateResult("aborted", False, 0.0, "aborted while a gate ran", skipped=True)
+                validation = Validation(report=GateReport((aborted,)))
             finally:
                 self.gates_running.clear()
             _rmtree(scratch)
