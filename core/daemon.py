@@ -403,10 +403,8 @@ class Daemon:
             self.log.write("phase", phase=str(event.phase), detail=event.detail[:200])
         elif isinstance(event, GateStarted):
             self._set_state(detail=f"gate {event.name} ({event.index + 1}/{event.total})")
-            self.guard.gate_started(event.name)
         elif isinstance(event, GateFinished):
             r = event.result
-            self.guard.gate_finished()
             self.log.write(
                 "gate", gate=r.name, passed=r.passed, seconds=round(r.seconds, 3), summary=r.summary
             )

@@ -4,8 +4,8 @@ A `Guard` runs beside the loop for one run: a monitor thread polls the signal fl
 itself only stores the number) and `.agent/STOP`; watchdog's thread reports file changes. A change
 in `protected/` that alters its digests requests a TAMPERED stop; an edit in `mutable/` outside
 ratchet's own commit window cancels the candidate in flight (its base is stale). A stop request
-aborts the candidate: `Supervisor.cancelled` is set, and while one of `KILLABLE` gates runs its
-processes are killed; a commit already under way is never interrupted.
+aborts the candidate through `Supervisor.abort` (processes are killed only while the gates run;
+a commit already under way is never interrupted).
 """
 
 from __future__ import annotations
@@ -20,18 +20,15 @@ from types import FrameType
 from core.cycle import Supervisor
 from core.daemon_rules import Stop
 from core.daemon_state import ExitCode
-from core.procs import kill_running
 from core.watch import WatchEvent, WorkspaceWatcher, protected_fingerprint
 from core.workspace import Workspace
 
-__all__ = ["KILLABLE", "SELF_WRITE_GRACE", "STOP_FILE", "Guard"]
+__all__ = ["SELF_WRITE_GRACE", "STOP_FILE", "Guard"]
 
 logger = logging.getLogger(__name__)
 
 #: the file under .agent/ that stops a running daemon (the TUI writes it too)
 STOP_FILE = "STOP"
-#: gates whose processes may be killed to abort a candidate (they turn a kill into a failed result)
-KILLABLE = frozenset({"ruff", "mypy", "pytest", "evals"})
 #: events in mutable/ this long after ratchet's own commit are its own checkout catching up
 SELF_WRITE_GRACE = 0.5
 
@@ -55,7 +52,6 @@ class Guard:
         self._stop: Stop | None = None
         self._signal = 0
         self._sup: Supervisor | None = None
-        self._gate = ""
         self._committing = False
         self._committed_at = 0.0
         self._outside_edit_at = 0.0
@@ -111,24 +107,13 @@ class Guard:
             self.abort_candidate()
 
     def abort_candidate(self) -> None:
+        """`Supervisor.abort`: kills processes only while gates run; a commit under way finishes."""
         with self._lock:
             sup = self._sup
-            if sup is None or self._committing:
-                return  # a commit under way finishes; the loop stops right after it
-            sup.cancelled.set()
-            if self._gate in KILLABLE:
-                kill_running()
+        if sup is not None:
+            sup.abort()
 
     # --- what the loop reports ----------------------------------------------------------------
-    def gate_started(self, name: str) -> None:
-        with self._lock:
-            self._gate = name
-        if self._stop is not None:
-            self.abort_candidate()
-
-    def gate_finished(self) -> None:
-        with self._lock:
-            self._gate = ""
 
     def committing(self) -> None:
         with self._lock:
@@ -136,7 +121,6 @@ class Guard:
 
     def cycle_finished(self) -> None:
         with self._lock:
-            self._gate = ""
             if self._committing:
                 self._committing = False
                 self._committed_at = time.monotonic()

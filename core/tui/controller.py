@@ -25,7 +25,6 @@ from core.events import Event, LogLine, Phase, PhaseChanged
 from core.history import revert_checkpoint
 from core.inbox import InboxItem, put_item
 from core.observe import add_note
-from core.procs import kill_running
 from core.proposers.base import NoProposal, Observation, Proposer
 from core.records import Decision, Proposal, Verdict
 from core.workspace import Workspace
@@ -246,14 +245,11 @@ class LoopController:
     def abort(self) -> None:
         """Stop the loop now: the candidate in flight is discarded (UI thread or signal handler).
 
-        Like `Supervisor.abort`, but the running processes are killed only while the gates run:
-        a commit already under way is never interrupted (the cycle checks `cancelled` before it
-        starts one, so none starts after this).
+        `Supervisor.abort` kills processes only while the gates run; a commit already under way
+        is never interrupted.
         """
         self.stop_requested.set()
-        self.supervisor.cancelled.set()
-        if self._phase is Phase.VALIDATING:
-            kill_running()
+        self.supervisor.abort()
 
     def close(self) -> None:
         """Release what the proposer opened (an LLM gateway's embedded server)."""
