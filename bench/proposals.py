@@ -52,6 +52,7 @@ class Tally:
     tokens_in: int = 0
     tokens_out: int = 0
     exhausted: bool = False
+    skipped: int = 0
 
     def sink(self, event: Event) -> None:
         if isinstance(event, GateStarted):
@@ -75,7 +76,8 @@ class TimedProposer:
         result = self.inner.propose(observation, workspace)
         self.tally.propose_seconds.append(time.monotonic() - started)
         if isinstance(result, NoProposal):
-            for reason in result.reason.split("; "):
+            self.tally.skipped += 1
+            for reason in re.split(r"; (?=candidate \d+: )", result.reason):
                 self.tally.no_proposal[_CANDIDATE.sub("", reason).split(":")[0][:60]] += 1
             self.tally.exhausted = self.tally.exhausted or result.exhausted
         else:
@@ -125,7 +127,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
                 break  # the proposer has nothing left to try
         total = time.monotonic() - cycles_started
     proposals = len(tally.propose_seconds)
-    made = proposals - sum(tally.no_proposal.values())
+    made = proposals - tally.skipped
     return {
         "proposer": args.kind,
         "candidates": args.candidates,
