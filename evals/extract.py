@@ -346,7 +346,10 @@ def judge(case: Case) -> CaseOutcome:
 
     got = extract_code(case.reply, case.language)
     ok = normalize(got) == normalize(case.expected)
-    return CaseOutcome(ok, "" if ok else f"got:\n{got[:300]}")
+    detail = (
+        f"reply ({case.language}):\n{case.reply[:400]}\nexpected:\n{case.expected[:300]}\ngot:\n{got[:300]}"
+    )
+    return CaseOutcome(ok, "" if ok else detail)
 
 
 def evaluate(trials: int = 1) -> tuple[list[CaseResult], list[float]]:

@@ -170,7 +170,9 @@ def judge(case: Case) -> CaseOutcome:
     from mutable.lang import detect_language
 
     got = detect_language(case.text)
-    return CaseOutcome(got == case.expected, f"expected {case.expected!r}, got {got!r}")
+    return CaseOutcome(
+        got == case.expected, f"task {case.text[:240]!r}: expected {case.expected!r}, got {got!r}"
+    )
 
 
 def evaluate(trials: int = 1) -> tuple[list[CaseResult], list[float]]:

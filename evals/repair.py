@@ -366,7 +366,10 @@ def judge(case: Case) -> CaseOutcome:
 
     got = repair_syntax(case.broken, case.language)
     ok = same_code(got, case.fixed, case.language)
-    return CaseOutcome(ok, "" if ok else f"got:\n{got[:400]}")
+    detail = (
+        f"broken ({case.language}):\n{case.broken[:300]}\nexpected:\n{case.fixed[:300]}\ngot:\n{got[:300]}"
+    )
+    return CaseOutcome(ok, "" if ok else detail)
 
 
 def evaluate(trials: int = 1) -> tuple[list[CaseResult], list[float]]:

@@ -174,7 +174,7 @@ def judge(case: Case) -> CaseOutcome:
 
     problem = parse_math(case.text)
     if problem is None:
-        return CaseOutcome(False, "not recognised as a math problem")
+        return CaseOutcome(False, f"task {case.text!r} was not recognised as a math problem")
     script = sympy_script(problem)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
