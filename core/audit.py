@@ -11,38 +11,19 @@ import hashlib
 import json
 import logging
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from core.procs import SECRET_NAME
+from core.secrets import scrub_data
 
-__all__ = ["AuditEntry", "AuditLog", "AuditReport", "redact"]
+__all__ = ["AuditEntry", "AuditLog", "AuditReport"]
 
 logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
-_KEY_PATTERN = re.compile(r"(sk-[A-Za-z0-9_\-]{12,}|sk-ant-[A-Za-z0-9_\-]{12,}|AKIA[0-9A-Z]{16})")
-
-
-def _secret_values() -> list[str]:
-    return [v for k, v in os.environ.items() if SECRET_NAME.search(k) and len(v) >= 8]
-
-
-def redact(value: Any) -> Any:
-    """Replace API-key-looking strings and the values of secret env vars with `[redacted]`."""
-    if isinstance(value, str):
-        for secret in _secret_values():
-            value = value.replace(secret, "[redacted]")
-        return _KEY_PATTERN.sub("[redacted]", value)
-    if isinstance(value, Mapping):
-        return {str(k): redact(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [redact(v) for v in value]
-    return value
 
 
 def _digest(body: Mapping[str, Any]) -> str:
@@ -90,7 +71,7 @@ class AuditLog:
             "seq": seq + 1,
             "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "event": event,
-            "data": redact(dict(data or {})),
+            "data": scrub_data(dict(data or {})),
             "prev": prev,
         }
         entry = AuditEntry(hash=_digest(body), **body)

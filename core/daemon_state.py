@@ -19,8 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from core.audit import redact
 from core.records import from_dict, to_dict
+from core.secrets import scrub_data
 
 __all__ = ["DaemonLog", "DaemonState", "ExitCode", "JsonLinesHandler", "read_state", "stamp", "write_state"]
 
@@ -140,7 +140,7 @@ class DaemonLog:
         self.close()
 
     def write(self, event: str, level: str = "info", **fields: Any) -> None:
-        record = {"time": _now(), "level": level, "pid": os.getpid(), "event": event, **redact(fields)}
+        record = {"time": _now(), "level": level, "pid": os.getpid(), "event": event, **scrub_data(fields)}
         line = json.dumps(to_dict(record), ensure_ascii=False, default=str)
         with self._lock:
             if self._fh is None:

@@ -13,10 +13,8 @@ from __future__ import annotations
 import ast
 import hashlib
 import itertools
-import json
 import logging
 import math
-import os
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -25,8 +23,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.errors import RatchetError
-from core.procs import SECRET_NAME
 from core.records import Edit
+from core.secrets import scrub as scrub_secrets
 from core.workspace import Workspace
 
 __all__ = [
@@ -36,12 +34,10 @@ __all__ = [
     "MemoryHit",
     "MemoryUnavailable",
     "SolvedTask",
-    "add_goal",
     "code_fingerprint",
     "diff_fingerprint",
     "embed_text",
     "open_memory",
-    "read_goals",
     "scrub_secrets",
 ]
 
@@ -52,18 +48,7 @@ EMBEDDING_NAME = "ratchet-hashed-ngrams"
 EMBEDDING_DIMENSIONS = 384
 #: text beyond this many characters is not embedded (it is still stored)
 _EMBED_CHARS = 6000
-#: shortest environment value treated as a secret when its variable's name looks secret
-_MIN_SECRET_VALUE = 6
 
-_KEY_PATTERNS = re.compile(
-    r"sk-(?:ant-|proj-)?[A-Za-z0-9_\-]{8,}"  # OpenAI / Anthropic style
-    r"|AKIA[0-9A-Z]{16}"  # AWS access key id
-    r"|gh[pousr]_[A-Za-z0-9]{20,}"  # GitHub tokens
-    r"|xox[abprs]-[A-Za-z0-9\-]{10,}"  # Slack tokens
-    r"|AIza[0-9A-Za-z_\-]{30,}"  # Google API keys
-    r"|(?i:bearer)\s+[A-Za-z0-9._\-]{16,}"
-)
-_REDACTED = "[REDACTED]"
 _WORD = re.compile(r"[A-Za-z][a-z]*|[A-Z]+(?![a-z])|\d+")
 
 
@@ -106,15 +91,6 @@ class MemoryHit:
 
 
 # --- pure helpers ------------------------------------------------------------------------------
-
-
-def scrub_secrets(text: str, environ: Mapping[str, str] | None = None) -> str:
-    """`text` with API-key-looking strings and the values of secret-named env vars redacted."""
-    environ = os.environ if environ is None else environ
-    for name, value in environ.items():
-        if SECRET_NAME.search(name) and len(value) >= _MIN_SECRET_VALUE and value in text:
-            text = text.replace(value, _REDACTED)
-    return _KEY_PATTERNS.sub(_REDACTED, text)
 
 
 def _features(text: str) -> list[str]:
@@ -372,37 +348,3 @@ def open_memory(workspace: Workspace, environ: Mapping[str, str] | None = None) 
             "move it away to start a fresh memory"
         ) from exc
     return Memory(collection, environ)
-
-
-# --- human goals (.agent/goals.jsonl) ------------------------------------------------------------
-
-
-def add_goal(workspace: Workspace, text: str, environ: Mapping[str, str] | None = None) -> str:
-    """Append a human goal (`ratchet goal "..."`); returns the text as stored (secrets scrubbed)."""
-    clean = " ".join(scrub_secrets(text, environ).split())
-    if not clean:
-        raise ValueError("a goal needs some text")
-    workspace.agent_dir.mkdir(parents=True, exist_ok=True)
-    with workspace.goals_path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"goal": clean, "created_at": _now()}, ensure_ascii=False) + "\n")
-    return clean
-
-
-def read_goals(workspace: Workspace) -> tuple[str, ...]:
-    """The goals in `.agent/goals.jsonl` (`{"goal": ...}` lines, as `core.observe` reads them),
-    oldest first; unreadable lines are skipped and logged."""
-    if not workspace.goals_path.is_file():
-        return ()
-    goals: list[str] = []
-    for number, line in enumerate(workspace.goals_path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            logger.warning("%s:%d is not JSON; skipped", workspace.goals_path, number)
-            continue
-        text = (entry.get("goal") or entry.get("text")) if isinstance(entry, dict) else None
-        if isinstance(text, str) and text.strip():
-            goals.append(text)
-    return tuple(goals)

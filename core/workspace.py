@@ -124,6 +124,10 @@ class Workspace:
     def goals_path(self) -> Path:
         return self.agent_dir / "goals.jsonl"
 
+    @property
+    def notes_path(self) -> Path:
+        return self.agent_dir / "notes.jsonl"
+
     def ensure_state_dirs(self) -> None:
         for d in (self.agent_dir, self.worktrees, self.cache_dir, self.scratch_dir, self.inbox_dir):
             d.mkdir(parents=True, exist_ok=True)

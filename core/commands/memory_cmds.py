@@ -7,7 +7,8 @@ import logging
 
 from core.commands.common import add_json_flag, open_context, print_json
 from core.errors import RatchetError
-from core.memory import add_goal, open_memory, read_goals
+from core.memory import open_memory
+from core.observe import add_goal, add_note, read_goals
 
 __all__ = ["register"]
 
@@ -44,8 +45,9 @@ def cmd_memory_note(args: argparse.Namespace) -> int:
     text = " ".join(args.text.split())
     if not text:
         raise RatchetError('a note needs some text: ratchet memory note "why this was wrong"')
+    stored = add_note(ctx.workspace, text, target=args.target)  # read by the next observation
     memory = open_memory(ctx.workspace)
-    memory.record_note(text, target=args.target)
+    memory.record_note(stored, target=args.target)
     if args.json:
         print_json({"note": text, "target": args.target, "count": memory.count()})
     else:
@@ -66,16 +68,13 @@ def cmd_memory_count(args: argparse.Namespace) -> int:
 def cmd_goal(args: argparse.Namespace) -> int:
     ctx = open_context(args)
     if args.text:
-        try:
-            stored = add_goal(ctx.workspace, " ".join(args.text))
-        except ValueError:
-            raise RatchetError('a goal needs some text: ratchet goal "make Rust detection better"') from None
+        stored = add_goal(ctx.workspace, " ".join(args.text))
         if args.json:
-            print_json({"goal": stored, "goals": list(read_goals(ctx.workspace))})
+            print_json({"goal": stored, "goals": list(read_goals(ctx.workspace, limit=None))})
         else:
             print(f"goal added: {stored}")
         return 0
-    goals = read_goals(ctx.workspace)
+    goals = read_goals(ctx.workspace, limit=None)
     if args.json:
         print_json({"goals": list(goals)})
     elif goals:

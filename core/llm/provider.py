@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from core.config import ConfigError, resolve_secret
 from core.llm.errors import LLMRequestFailed, LLMUnavailable
-from core.procs import SECRET_NAME
+from core.secrets import SECRET_NAME, scrub
 
 __all__ = [
     "Completion",
@@ -28,7 +28,6 @@ __all__ = [
     "TransientFailure",
     "call_provider",
     "import_litellm",
-    "redact",
 ]
 
 logger = logging.getLogger(__name__)
@@ -85,14 +84,6 @@ def import_litellm() -> ModuleType:
     litellm.telemetry = False
     module: ModuleType = litellm
     return module
-
-
-def redact(text: str, extra: Sequence[str] = ()) -> str:
-    """`text` with every secret-looking environment value (and `extra`) replaced by `***`."""
-    secrets = [v for k, v in os.environ.items() if SECRET_NAME.search(k) and len(v) >= 8]
-    for secret in sorted({*secrets, *(s for s in extra if s)}, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
 
 
 def _provider_of(litellm: ModuleType, model: str) -> str:
@@ -233,6 +224,6 @@ _LITELLM_PREFIX = re.compile(r"^(litellm\.\w+: )?(\w+: )?(OpenAIException - )?")
 
 def _short(exc: BaseException, key: str | None, limit: int = 300) -> str:
     """The exception's message without litellm's repeated class-name prefixes, secrets redacted."""
-    message = " ".join(redact(str(exc), [key] if key else []).split())
+    message = " ".join(scrub(str(exc), extra=[key] if key else []).split())
     message = _LITELLM_PREFIX.sub("", message) or type(exc).__name__
     return message if len(message) <= limit else message[: limit - 1] + "…"

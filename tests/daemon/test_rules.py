@@ -80,7 +80,7 @@ def test_log_lines_are_json_redacted_and_rotated(tmp_path: Path) -> None:
     with DaemonLog(path, max_bytes=4096) as log:
         log.write("cycle", summary="uses sk-abcdefghijklmnopqrstuvwx", n=1)
         first = json.loads(path.read_text().splitlines()[0])
-        assert first["event"] == "cycle" and first["n"] == 1 and "[redacted]" in first["summary"]
+        assert first["event"] == "cycle" and first["n"] == 1 and "[REDACTED]" in first["summary"]
         for n in range(200):
             log.write("phase", detail="x" * 40, n=n)
     assert (tmp_path / "ratchet.log.1").exists()

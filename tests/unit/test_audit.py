@@ -77,5 +77,5 @@ def test_keys_redacted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     audit.append("x", {"msg": "key sk-abcdefghijklmnopqrstu and tok-value-123456"})
     text = audit.path.read_text()
     assert "sk-abcdefghijklmnopqrstu" not in text and "tok-value-123456" not in text
-    assert "[redacted]" in text
+    assert "[REDACTED]" in text
     assert audit.verify().ok

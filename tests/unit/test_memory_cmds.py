@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from core.cli import main
-from core.memory import AttemptRecord, open_memory, read_goals
-from core.observe import read_goals as core_observe_goals
+from core.memory import AttemptRecord, open_memory
+from core.observe import build_observation, read_goals, read_notes
+from core.records import Scores
 from core.workspace import Workspace
 
 
@@ -32,7 +33,8 @@ def test_goal_appends_and_lists(repo: Path, capsys: pytest.CaptureFixture[str]) 
     assert read_goals(Workspace(repo)) == ("make Rust detection better", "handle [REDACTED] gracefully")
     lines = (repo / ".agent" / "goals.jsonl").read_text().splitlines()
     assert len(lines) == 2 and json.loads(lines[0])["created_at"]
-    assert core_observe_goals(Workspace(repo)) == read_goals(Workspace(repo))  # the loop reads the same file
+    observation = build_observation(Workspace(repo), Scores())
+    assert observation.goals == read_goals(Workspace(repo))  # the loop reads the same file
     assert main(["--repo", str(repo), "goal", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["goals"][0] == "make Rust detection better"
 
@@ -51,7 +53,7 @@ def test_blank_goal_is_a_user_error(repo: Path, capsys: pytest.CaptureFixture[st
 
 def test_read_goals_skips_garbage_lines(repo: Path) -> None:
     (repo / ".agent" / "goals.jsonl").write_text(
-        '{"goal": "one"}\nnot json\n\n{"text": ""}\n[1]\n{"text": "two"}\n'
+        '{"goal": "one"}\nnot json\n\n{"goal": ""}\n[1]\n{"goal": "two"}\n'
     )
     assert read_goals(Workspace(repo)) == ("one", "two")
 
@@ -71,6 +73,7 @@ def test_memory_note_then_search(repo: Path, capsys: pytest.CaptureFixture[str])
         == 0
     )
     assert "noted for mutable/lang.py" in capsys.readouterr().out
+    assert read_notes(Workspace(repo)) == ("rust needs let mut too",)  # the next observation sees it
 
     assert main(["--repo", str(repo), "memory", "search", "rust", "--json"]) == 0
     hits = json.loads(capsys.readouterr().out)
