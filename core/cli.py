@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--repo", default=".", help="the workspace (default: the current directory)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="serve every LLM call from the response cache only (replay a recorded run exactly)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -56,12 +61,13 @@ def _bare_invocation(argv: Sequence[str]) -> argparse.Namespace | None:
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--repo", default=".")
     pre.add_argument("-v", "--verbose", action="store_true")
+    pre.add_argument("--replay", action="store_true")
     known, rest = pre.parse_known_args(argv)
     if rest:
         return None
     from core.commands.tui_cmds import cmd_tui
 
-    return argparse.Namespace(repo=known.repo, verbose=known.verbose, policy_review=False, func=cmd_tui)
+    return argparse.Namespace(**vars(known), policy_review=False, func=cmd_tui)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

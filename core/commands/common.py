@@ -27,7 +27,10 @@ class Context:
 def open_context(args: argparse.Namespace, **overrides: Any) -> Context:
     """The workspace named by `--repo` and its layered config (command-line overrides last)."""
     workspace = Workspace.at(args.repo)
-    config = load_config(workspace.root, overrides={k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if getattr(args, "replay", False):
+        given["llm.replay"] = True
+    config = load_config(workspace.root, overrides=given)
     return Context(workspace=workspace, config=config)
 
 
