@@ -29,6 +29,7 @@ from pathlib import Path
 from types import FrameType
 
 from core.config import ModelConfig
+from core.journal import pid_alive
 from core.llm.errors import LLMUnavailable
 from core.llm.weights import (
     QWEN_CODER_05B,
@@ -159,18 +160,6 @@ def _forget_record(workspace: Workspace, pid: int) -> None:
         state_path(workspace).unlink(missing_ok=True)
 
 
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def server_answers(port: int, timeout: float = 2.0) -> bool:
     """The llama.cpp server on `port` reports itself healthy (model loaded)."""
     try:
@@ -185,9 +174,9 @@ def live_record(workspace: Workspace) -> ServerRecord | None:
     record = read_record(workspace)
     if record is None:
         return None
-    if _alive(record.pid) and server_answers(record.port):
+    if pid_alive(record.pid) and server_answers(record.port):
         return record
-    if not _alive(record.pid):
+    if not pid_alive(record.pid):
         logger.info("removing the stale record of model server pid %d", record.pid)
         _forget_record(workspace, record.pid)
     return None
@@ -198,7 +187,7 @@ def _is_our_server(pid: int) -> bool:
     try:
         args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
-        return _alive(pid)  # no /proc: trust the record
+        return pid_alive(pid)  # no /proc: trust the record
     if b"core.llm" in args:
         return True
     cli = b"core.cli" in args or any(Path(a.decode(errors="replace")).name == "ratchet" for a in args)
@@ -210,17 +199,17 @@ def stop_server(workspace: Workspace, timeout: float = 15.0) -> ServerRecord | N
     record = read_record(workspace)
     if record is None:
         return None
-    if not _alive(record.pid) or not _is_our_server(record.pid):
+    if not pid_alive(record.pid) or not _is_our_server(record.pid):
         _forget_record(workspace, record.pid)
         return None
     with contextlib.suppress(ProcessLookupError):
         os.kill(record.pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while _alive(record.pid) and time.monotonic() < deadline:
+    while pid_alive(record.pid) and time.monotonic() < deadline:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(record.pid, os.WNOHANG)  # reap it when it is our own child
         time.sleep(0.05)
-    if _alive(record.pid):
+    if pid_alive(record.pid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(record.pid, signal.SIGKILL)
     _forget_record(workspace, record.pid)
@@ -271,7 +260,7 @@ class EmbeddedServer:
                 logger.warning("the embedded model server (pid %d) died; starting another", self._child.pid)
                 self.close()  # reap it and forget its record
             record = self._record
-            if record is not None and _alive(record.pid):
+            if record is not None and pid_alive(record.pid):
                 return record.api_base
             with workspace_lock(self.workspace):
                 found = live_record(self.workspace) or self._start()
@@ -401,7 +390,7 @@ def serve(
         if on_ready is not None:
             on_ready(record)
         while not stop.wait(0.5):
-            if owner_pid and not _alive(owner_pid):
+            if owner_pid and not pid_alive(owner_pid):
                 logger.info("owner pid %d exited; stopping the model server", owner_pid)
                 break
     finally:

@@ -90,7 +90,7 @@ async def test_reject_with_reason_keeps_head_and_remembers_why(mini: Workspace) 
     assert git(root, "rev-parse", "HEAD") == head
     assert tree_digest(root) == before
     notes = (root / ".agent" / "notes.jsonl").read_text().splitlines()
-    assert json.loads(notes[-1]) == {"note": reason}
+    assert json.loads(notes[-1])["note"] == reason
     hits = open_memory(mini).search(reason, n=3, kind="note")
     assert any(hit.text == reason for hit in hits)
     audit = [json.loads(line) for line in (root / ".agent" / "audit.jsonl").read_text().splitlines()]

@@ -73,7 +73,7 @@ def test_ratchet_starts_in_tmux_and_shows_the_dashboard(mini: Workspace) -> None
         tmux(socket, "send-keys", "-t", "tui", "Enter")
         wait_until(lambda: "goal added: classify zero properly" in screen(), 10, "the goal in the log")
         goals = [json.loads(line) for line in mini.goals_path.read_text().splitlines()]
-        assert goals[-1] == {"goal": "classify zero properly"}
+        assert goals[-1]["goal"] == "classify zero properly"
         tmux(socket, "send-keys", "-t", "tui", "q")
         wait_until(lambda: tmux(socket, "has-session", "-t", "tui").returncode != 0, 15, "ratchet to exit")
         assert not mini.lock_path.exists()
