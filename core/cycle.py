@@ -37,7 +37,7 @@ from core.proposers.base import NoProposal, Observation, Proposer
 from core.records import Decision, GateReport, GateResult, Proposal, Scores, Verdict
 from core.recovery import RecoveryReport, recover
 from core.sandbox.base import Sandbox
-from core.seal import require_seal
+from core.seal import branch_seal_status, require_seal
 from core.workspace import Workspace
 
 __all__ = ["CycleOutcome", "Decider", "Review", "Supervisor", "agent_branch_of"]
@@ -122,7 +122,7 @@ class Supervisor:
             self.recovery = recover(self.workspace, self.repo, self.audit)
             if self.recovery.acted:
                 self.sink(LogLine(f"recovered: {self.recovery.describe()}", "warning"))
-            require_seal(self.workspace.protected)
+            self.require_seal()
         except BaseException:
             self.lock.release()
             raise
@@ -161,6 +161,15 @@ class Supervisor:
             kill_running()
 
     def require_clean(self) -> None:
+        """Refuse to change a checked-out agent branch under uncommitted edits.
+
+        When the agent branch is not checked out (ratchet on its own branch of the user's repo),
+        the user's working tree is never touched, so its state does not matter.
+        """
+        if self.repo.rev(self.agent_branch) is None:
+            raise RatchetError(f"the agent branch {self.agent_branch} does not exist; run `ratchet init`")
+        if self.repo.current_branch() != self.agent_branch:
+            return
         dirty = self.repo.is_dirty()
         if dirty:
             names = ", ".join(e.path for e in dirty[:8]) + (" ..." if len(dirty) > 8 else "")
@@ -168,8 +177,11 @@ class Supervisor:
                 f"the workspace has uncommitted changes ({names}); commit or stash them "
                 f"(`git stash -u`) before ratchet changes anything"
             )
-        if self.repo.rev(self.agent_branch) is None:
-            raise RatchetError(f"the agent branch {self.agent_branch} does not exist; run `ratchet init`")
+
+    def require_seal(self) -> None:
+        """protected/ matches its seal: in the working tree when the agent branch is checked out
+        (so an uncommitted edit counts), else as committed on the agent branch."""
+        require_seal(branch_seal_status(self.repo, self.workspace.protected, self.agent_branch))
 
     # --- observe ---------------------------------------------------------------------------
     def baseline(self) -> Scores:
@@ -204,7 +216,7 @@ class Supervisor:
     ) -> tuple[Candidate, Validation]:
         """Open a candidate, apply the change, run the gates. The caller commits or discards."""
         self.require_clean()
-        require_seal(self.workspace.protected)
+        self.require_seal()
         self.sink(PhaseChanged(Phase.VALIDATING, proposal.summary))
         policy = self.policy
         candidate = open_candidate(self.workspace, self.repo, self.agent_branch, proposal, self.journal)
@@ -299,7 +311,7 @@ class Supervisor:
                 self._journal_phase(JournalPhase.DECIDING)
                 verdict = decide(review)
                 if verdict.decision is Decision.ACCEPT and not self.cancelled.is_set():
-                    require_seal(self.workspace.protected)
+                    self.require_seal()
                     self.sink(PhaseChanged(Phase.COMMITTING, proposal.summary))
                     number = commit_candidate(
                         self.workspace,

@@ -20,10 +20,10 @@ from core.evalrun import run_suites, suites_for_gate
 from core.gitops import GitRepo
 from core.records import Checkpoint, Decision, GateReport, Proposal, Scores, Verdict
 from core.sandbox.base import Sandbox
-from core.seal import SEAL_NAME, seal_protected
+from core.seal import SEAL_NAME, check_seal, seal_protected
 from core.workspace import Workspace
 
-__all__ = ["SEED_ROOT", "InitResult", "init_workspace", "seed_root"]
+__all__ = ["SEED_ROOT", "InitResult", "adopt_repo", "init_workspace", "seed_root"]
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +75,58 @@ def baseline_scores(root: Path, config: Config, sandbox: Sandbox, scratch: Path)
     return run.scores
 
 
+def _checkpoint_zero(scores: Scores, rationale: str) -> Checkpoint:
+    return Checkpoint(
+        number=0,
+        parent="",
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        proposal=Proposal(
+            rationale=rationale, target="", edits=(), proposer="ratchet init", title="seed agent"
+        ),
+        gates=GateReport(),
+        scores_before=Scores(),
+        scores_after=scores,
+        verdict=Verdict(Decision.ACCEPT, "initial checkpoint", "ratchet init"),
+        kind="init",
+    )
+
+
+def _commit_zero(tree: GitRepo, workspace: Workspace, checkpoint: Checkpoint) -> str:
+    """Commit `tree` as it is (with the manifest) as checkpoint 0, tag it, audit it."""
+    write_manifest(tree.root, checkpoint)
+    audit = AuditLog(workspace.audit_path)
+    tree.run("add", "-A", ".")
+    message = commit_message(checkpoint, audit.head()).encode()
+    tree.run("commit", "--quiet", "--no-verify", "-F", "-", stdin=message)
+    commit = tree.head()
+    tree.run("tag", f"{TAG_PREFIX}0", commit)
+    audit.append("init", {"commit": commit, "scores": checkpoint.scores_after.summary()})
+    return commit
+
+
+def _sandbox_for(config: Config, sandbox: Sandbox | None) -> Sandbox:
+    if sandbox is not None:
+        return sandbox
+    from core.sandbox import get_sandbox
+
+    return get_sandbox(config.sandbox)
+
+
 def init_workspace(dest: Path, *, sandbox: Sandbox | None = None, seed: Path | None = None) -> InitResult:
-    """Create the workspace at `dest` (which must not exist or be empty)."""
+    """Create the workspace at `dest`.
+
+    A new or empty directory gets the seed agent in a new git repo. An existing git repo that
+    already has ratchet's layout (for example the ratchet checkout itself) is adopted instead:
+    see `adopt_repo`.
+    """
     dest = dest.expanduser().resolve()
     if dest.exists() and any(dest.iterdir()):
-        raise RatchetError(f"{dest} already exists and is not empty; choose a new directory")
+        if (dest / ".git").exists() and all((dest / d).is_dir() for d in ("mutable", "protected", "evals")):
+            return adopt_repo(dest, sandbox=sandbox)
+        raise RatchetError(
+            f"{dest} already exists and is not empty; choose a new directory (an existing git repo "
+            "is adopted only when it already has mutable/, protected/ and evals/)"
+        )
     seed = seed or seed_root()
     dest.mkdir(parents=True, exist_ok=True)
     try:
@@ -90,43 +137,57 @@ def init_workspace(dest: Path, *, sandbox: Sandbox | None = None, seed: Path | N
         workspace.ensure_state_dirs()
         repo = GitRepo(dest)
         repo.run("init", "--quiet", "-b", config.agent.branch)
-        if sandbox is None:
-            from core.sandbox import get_sandbox
-
-            sandbox = get_sandbox(config.sandbox)
-        scores = baseline_scores(dest, config, sandbox, workspace.scratch_dir / "init")
-        checkpoint = Checkpoint(
-            number=0,
-            parent="",
-            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            proposal=Proposal(
-                rationale="The seed agent as bundled with ratchet.",
-                target="",
-                edits=(),
-                proposer="ratchet init",
-                title="seed agent",
-            ),
-            gates=GateReport(),
-            scores_before=Scores(),
-            scores_after=scores,
-            verdict=Verdict(Decision.ACCEPT, "initial checkpoint", "ratchet init"),
-            kind="init",
-        )
-        write_manifest(dest, checkpoint)
-        audit = AuditLog(workspace.audit_path)
-        repo.run("add", "-A", ".")
-        repo.run(
-            "commit",
-            "--quiet",
-            "--no-verify",
-            "-F",
-            "-",
-            stdin=commit_message(checkpoint, audit.head()).encode(),
-        )
-        commit = repo.head()
-        repo.run("tag", f"{TAG_PREFIX}0", commit)
-        audit.append("init", {"commit": commit, "scores": scores.summary()})
+        scores = baseline_scores(dest, config, _sandbox_for(config, sandbox), workspace.scratch_dir / "init")
+        checkpoint = _checkpoint_zero(scores, "The seed agent as bundled with ratchet.")
+        commit = _commit_zero(repo, workspace, checkpoint)
     except BaseException:
         shutil.rmtree(dest, ignore_errors=True)
         raise
+    return InitResult(workspace, commit, scores)
+
+
+def adopt_repo(root: Path, *, sandbox: Sandbox | None = None) -> InitResult:
+    """Start ratchet's own branch in an existing repo, leaving the user's branch and tree alone.
+
+    Checkpoint 0 is made in a temporary worktree on the new agent branch, from the current HEAD:
+    protected/ is sealed there if its seal is missing or stale (the person running init is the
+    human who vouches for it), the baseline evals run there, and `.agent/` state is kept out of
+    git through `.git/info/exclude`. The user's current branch is never committed to.
+    """
+    workspace = Workspace(root)
+    config = load_config(root)
+    repo = GitRepo(root)
+    branch = config.agent.branch
+    if repo.rev(branch) is not None or repo.rev(f"{TAG_PREFIX}0") is not None:
+        raise RatchetError(
+            f"{root} is already a ratchet workspace (branch {branch} exists); see `ratchet status`"
+        )
+    if repo.rev("HEAD") is None:
+        raise RatchetError(
+            f"{root} has no commit yet; commit your files first, then run `ratchet init` again"
+        )
+    exclude = root / ".git" / "info" / "exclude"
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    lines = exclude.read_text(encoding="utf-8").splitlines() if exclude.exists() else []
+    missing = [rule for rule in (".agent/*", "!.agent/config.toml") if rule not in lines]
+    if missing:
+        exclude.write_text("\n".join([*lines, *missing]) + "\n", encoding="utf-8")
+    workspace.ensure_state_dirs()
+    path = workspace.worktrees / "init"
+    tree = repo.add_worktree(path, branch, "HEAD")
+    try:
+        if not check_seal(path / "protected").ok:
+            seal_protected(path / "protected", by="ratchet init")
+        if not (path / ".agent" / "config.toml").exists():
+            (path / ".agent").mkdir(exist_ok=True)
+            shutil.copy2(seed_root() / ".agent" / "config.toml", path / ".agent" / "config.toml")
+        scores = baseline_scores(path, config, _sandbox_for(config, sandbox), workspace.scratch_dir / "init")
+        rationale = f"Adopted {root.name} at {repo.head()[:10]} as the seed agent."
+        checkpoint = _checkpoint_zero(scores, rationale)
+        commit = _commit_zero(tree, workspace, checkpoint)
+    except BaseException:
+        repo.remove_worktree(path)
+        repo.delete_branch(branch)
+        raise
+    repo.remove_worktree(path)
     return InitResult(workspace, commit, scores)

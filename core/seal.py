@@ -10,8 +10,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.errors import SealBroken
+from core.gitops import GitRepo
 
-__all__ = ["SEAL_NAME", "SealStatus", "check_seal", "hash_protected", "require_seal", "seal_protected"]
+__all__ = [
+    "SEAL_NAME",
+    "SealStatus",
+    "branch_seal_status",
+    "check_seal",
+    "committed_seal_status",
+    "hash_protected",
+    "require_seal",
+    "seal_protected",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -75,9 +85,43 @@ def check_seal(protected: Path) -> SealStatus:
     return SealStatus(ok=not (changed or missing or added), changed=changed, missing=missing, added=added)
 
 
-def require_seal(protected: Path) -> None:
-    """Raise `SealBroken` (stopping the loop) unless protected/ matches its seal."""
-    status = check_seal(protected)
+def committed_seal_status(repo: GitRepo, ref: str) -> SealStatus:
+    """`check_seal` for protected/ as committed at `ref` (no working tree involved)."""
+    listing = repo.run("ls-tree", "-r", "-z", ref, "--", "protected/", check=False).stdout
+    actual: dict[str, str] = {}
+    sealed: dict[str, str] | None = None
+    for entry in filter(None, listing.split("\0")):
+        meta, _, path = entry.partition("\t")
+        mode, _, blob = meta.split(" ")
+        data = repo.run("cat-file", "blob", blob).stdout.encode("utf-8")
+        rel = path[len("protected/") :]
+        if rel == SEAL_NAME:
+            try:
+                sealed = {str(k): str(v) for k, v in json.loads(data)["files"].items()}
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+                return SealStatus(ok=False, error=f"protected/{SEAL_NAME} at {ref} is not a valid seal")
+        elif mode == "120000":
+            actual[rel] = "symlink:" + data.decode("utf-8")
+        else:
+            actual[rel] = hashlib.sha256(data).hexdigest()
+    if sealed is None:
+        return SealStatus(ok=False, error=f"protected/{SEAL_NAME} is missing at {ref}; run `ratchet seal`")
+    changed = tuple(sorted(k for k in sealed if k in actual and actual[k] != sealed[k]))
+    missing = tuple(sorted(k for k in sealed if k not in actual))
+    added = tuple(sorted(k for k in actual if k not in sealed))
+    return SealStatus(ok=not (changed or missing or added), changed=changed, missing=missing, added=added)
+
+
+def branch_seal_status(repo: GitRepo, protected: Path, branch: str) -> SealStatus:
+    """The seal that matters for `branch`: the working tree's when it is checked out (an
+    uncommitted edit counts), else protected/ as committed on the branch."""
+    if repo.current_branch() == branch or repo.rev(branch) is None:
+        return check_seal(protected)
+    return committed_seal_status(repo, branch)
+
+
+def require_seal(status: SealStatus) -> None:
+    """Raise `SealBroken` (stopping the loop) unless the seal status is OK."""
     if not status.ok:
         raise SealBroken(
             f"{status.describe()}. The loop refuses to run. If the edit was deliberate, review it and "

@@ -13,7 +13,7 @@ from core.errors import RatchetError
 from core.gitops import GitRepo
 from core.inbox import list_inbox
 from core.journal import Journal, WorkspaceLock, pid_alive
-from core.seal import check_seal
+from core.seal import branch_seal_status
 from core.workspace import Workspace
 
 __all__ = ["WorkspaceStatus", "workspace_status"]
@@ -72,7 +72,7 @@ def workspace_status(workspace: Workspace, config: Config) -> WorkspaceStatus:
                 baseline = load_checkpoint(repo, number).checkpoint.scores_after.summary()
             except RatchetError:
                 baseline = {}
-    seal = check_seal(workspace.protected)
+    seal = branch_seal_status(repo, workspace.protected, branch)
     entry = Journal(workspace.journal_path).read()
     journal = f"interrupted candidate in phase {entry.phase} (recovered by the next command)" if entry else ""
     owner = WorkspaceLock(workspace.lock_path).owner()

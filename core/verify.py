@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from core.audit import AuditLog
 from core.checkpoints import TAG_PREFIX, parse_trailers
 from core.gitops import GitRepo
-from core.seal import check_seal
+from core.seal import branch_seal_status
 from core.workspace import Workspace
 
 __all__ = ["VerifyReport", "verify_workspace"]
@@ -85,18 +85,18 @@ def _check_commits(repo: GitRepo, branch: str) -> tuple[int, list[str], dict[int
 def verify_workspace(workspace: Workspace, branch: str) -> VerifyReport:
     repo = GitRepo(workspace.root)
     problems: list[str] = []
-    seal = check_seal(workspace.protected)
+    seal = branch_seal_status(repo, workspace.protected, branch)
     if not seal.ok:
         problems.append(seal.describe())
     committed = repo.run("diff", "--quiet", "HEAD", "--", "protected", check=False)
-    if committed.returncode != 0:
+    if repo.current_branch() == branch and committed.returncode != 0:
         problems.append("protected/ differs from the last commit (uncommitted edit)")
     count, commit_problems, anchors = _check_commits(repo, branch)
     problems += commit_problems
     audit = AuditLog(workspace.audit_path).verify(anchors)
     problems += [f"audit: {p}" for p in audit.problems]
     return VerifyReport(
-        seal_ok=seal.ok and committed.returncode == 0,
+        seal_ok=seal.ok and not any("uncommitted edit" in p for p in problems),
         audit_ok=audit.ok,
         checkpoints_ok=not commit_problems,
         checkpoints=count,

@@ -22,7 +22,7 @@ def protected(tmp_path: Path) -> Path:
 
 def test_fresh_seal_ok(protected: Path) -> None:
     assert check_seal(protected).ok
-    require_seal(protected)
+    require_seal(check_seal(protected))
 
 
 @pytest.mark.parametrize("change", ["edit", "add", "remove", "symlink", "seal-missing"])
@@ -41,7 +41,7 @@ def test_any_change_breaks_the_seal(protected: Path, change: str) -> None:
     status = check_seal(protected)
     assert not status.ok
     with pytest.raises(SealBroken, match="refuses to run"):
-        require_seal(protected)
+        require_seal(check_seal(protected))
 
 
 def test_reseal_accepts_deliberate_edit(protected: Path) -> None:
