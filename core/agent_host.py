@@ -147,9 +147,19 @@ def load_agent(root: Path) -> LoadedAgent:
 # --- toolchains ------------------------------------------------------------------------------
 
 
+#: where toolchains commonly live outside PATH (a service or CI job may run with a minimal PATH)
+_TOOL_DIRS = ("~/.cargo/bin", "/usr/local/go/bin", "~/go/bin", "~/.local/bin", "/usr/local/cargo/bin")
+
+
+def find_program(program: str) -> str | None:
+    """`program` on PATH, else in the usual toolchain install dirs."""
+    extra = os.pathsep.join(os.path.expanduser(d) for d in _TOOL_DIRS)
+    return shutil.which(program) or shutil.which(program, path=extra)
+
+
 def _rustup_real(program: str) -> Path | None:
     """The toolchain binary behind a rustup proxy (`~/.cargo/bin/rustc` -> the real rustc)."""
-    rustup = shutil.which("rustup")
+    rustup = find_program("rustup")
     if rustup is None:
         return None
     result = run_process([rustup, "which", program], cwd="/", timeout=20.0, env=scrub_env())
@@ -162,7 +172,7 @@ def toolchain_paths(program: str) -> tuple[Path, Path] | None:
     None when the program is missing. A program under /usr etc. needs no extra mount: the system
     dirs are visible in every backend; then both paths are its own directory.
     """
-    found = shutil.which(program)
+    found = find_program(program)
     if found is None:
         return None
     path = Path(found)
