@@ -24,6 +24,8 @@ __all__ = ["BudgetPanel", "GatePanel", "LoopPanel", "LoopView", "ScorePanel"]
 logger = logging.getLogger(__name__)
 
 SPINNER = "|/-\\"
+#: phases whose elapsed time the loop panel shows (a local model can take minutes to propose)
+TIMED_PHASES = frozenset({Phase.OBSERVING, Phase.PROPOSING, Phase.VALIDATING, Phase.COMMITTING})
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,18 @@ class LoopPanel(Static):
         super().__init__(id=id)
         self.view = LoopView()
         self.border_title = "loop"
+        self._phase_started = time.monotonic()
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._tick)
+
+    def _tick(self) -> None:
+        if self.view.phase in TIMED_PHASES:
+            self.update(self.render_view())
 
     def show(self, **changes: object) -> None:
+        if "phase" in changes and changes["phase"] != self.view.phase:
+            self._phase_started = time.monotonic()
         self.view = replace(self.view, **changes)  # type: ignore[arg-type]
         self.update(self.render_view())
 
@@ -61,6 +73,8 @@ class LoopPanel(Static):
         text = Text()
         text.append("state    ")
         text.append(str(v.phase).upper(), style="bold")
+        if v.phase in TIMED_PHASES:
+            text.append(f" {time.monotonic() - self._phase_started:.0f}s")
         if v.detail:
             text.append(f"  {v.detail}")
         rows = (

@@ -90,3 +90,24 @@ def test_daemon_log_lines_read_like_the_cli() -> None:
     )
     assert log_message(line) == "daemon: warning gate name=mypy passed=False"
     assert log_message("plain text") == "plain text"
+
+
+async def test_the_loop_panel_shows_how_long_a_phase_has_run() -> None:
+    import time
+
+    from textual.app import App, ComposeResult
+
+    from core.events import Phase
+    from core.tui.widgets import LoopPanel
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LoopPanel(id="loop")
+
+    async with One().run_test() as pilot:
+        panel = pilot.app.query_one(LoopPanel)
+        panel.show(phase=Phase.PROPOSING)
+        panel._phase_started = time.monotonic() - 42
+        assert "PROPOSING 42s" in panel.render_view().plain
+        panel.show(phase=Phase.IDLE)
+        assert panel.render_view().plain.splitlines()[0] == "state    IDLE"
