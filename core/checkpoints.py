@@ -14,7 +14,9 @@ from core.records import Checkpoint, GateReport, Proposal, Scores, from_dict, to
 __all__ = [
     "TAG_PREFIX",
     "CheckpointInfo",
+    "HeadCheckpoint",
     "commit_message",
+    "head_checkpoint",
     "list_checkpoints",
     "load_checkpoint",
     "manifest_path",
@@ -104,6 +106,23 @@ def load_checkpoint(repo: GitRepo, number: int) -> CheckpointInfo:
     rel = manifest_path(Path(), number).as_posix()
     text = repo.run("show", f"{commit}:{rel}").stdout
     return CheckpointInfo(number, commit, from_dict(Checkpoint, json.loads(text)))
+
+
+@dataclass(frozen=True)
+class HeadCheckpoint:
+    number: int
+    subject: str
+
+
+def head_checkpoint(repo: GitRepo, branch: str) -> HeadCheckpoint | None:
+    """The newest checkpoint commit on `branch` (first-parent), found by its trailer."""
+    if repo.rev(branch) is None:
+        return None
+    message = repo.out("log", "-1", "--first-parent", "--grep=^Ratchet-Checkpoint: ", "--format=%B", branch)
+    number = parse_trailers(message).get("Ratchet-Checkpoint", "")
+    if not number.isdigit():
+        return None
+    return HeadCheckpoint(int(number), message.splitlines()[0])
 
 
 def list_checkpoints(repo: GitRepo) -> list[int]:

@@ -23,7 +23,7 @@ from core.candidate import (
     open_candidate,
     sealed_digests,
 )
-from core.checkpoints import list_checkpoints, load_checkpoint
+from core.checkpoints import head_checkpoint, load_checkpoint
 from core.config import Config
 from core.errors import DirtyWorkspace, RatchetError
 from core.events import CycleFinished, EventSink, LogLine, Phase, PhaseChanged, ProposalReady, null_sink
@@ -192,17 +192,8 @@ class Supervisor:
         return load_checkpoint(self.repo, number).checkpoint.scores_after
 
     def last_checkpoint(self) -> int | None:
-        head = self.repo.rev(self.agent_branch)
-        if head is None:
-            return None
-        message = self.repo.out("log", "-1", "--format=%B", head)
-        from core.checkpoints import parse_trailers
-
-        trailer = parse_trailers(message).get("Ratchet-Checkpoint")
-        if trailer is not None and trailer.isdigit():
-            return int(trailer)
-        numbers = list_checkpoints(self.repo)
-        return numbers[-1] if numbers else None
+        head = head_checkpoint(self.repo, self.agent_branch)
+        return head.number if head else None
 
     def observe(self, **extra: object) -> Observation:
         from core.observe import build_observation

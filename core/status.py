@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 
-from core.checkpoints import load_checkpoint, parse_trailers
+from core.checkpoints import head_checkpoint, load_checkpoint
 from core.config import Config
 from core.cycle import agent_branch_of
+from core.daemon_state import read_state
 from core.errors import RatchetError
 from core.gitops import GitRepo
 from core.inbox import list_inbox
@@ -38,40 +38,35 @@ class WorkspaceStatus:
 
 
 def _daemon_line(workspace: Workspace) -> str:
-    try:
-        state = json.loads(workspace.state_path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+    state = read_state(workspace.state_path)
+    if state is None:
         return ""
-    pid = int(state.get("pid", 0))
-    running = pid_alive(pid)
-    parts = [f"pid {pid} {'running' if running else 'stopped'}"]
-    for key in ("cycles", "accepted", "rejected", "queued"):
-        if key in state:
-            parts.append(f"{key} {state[key]}")
-    if state.get("spent"):
-        parts.append(f"spent {state['spent']}")
-    if state.get("stop_reason"):
-        parts.append(f"stop: {state['stop_reason']}")
+    parts = [
+        f"pid {state.pid} {'running' if pid_alive(state.pid) else 'stopped'}",
+        f"cycles {state.cycles}",
+        f"accepted {state.accepted}",
+        f"rejected {state.rejected}",
+        f"queued {state.queued}",
+    ]
+    if state.spent:
+        parts.append(f"spent {state.spent}")
+    if state.stop_reason:
+        parts.append(f"stop: {state.stop_reason}")
     return ", ".join(parts)
 
 
 def workspace_status(workspace: Workspace, config: Config) -> WorkspaceStatus:
     repo = GitRepo(workspace.root)
     branch = agent_branch_of(config, repo)
-    head = repo.rev(branch)
-    number: int | None = None
-    summary = ""
+    head = head_checkpoint(repo, branch)
+    number = head.number if head else None
+    summary = head.subject if head else ""
     baseline: dict[str, float] = {}
     if head is not None:
-        message = repo.out("log", "-1", "--format=%B", head)
-        trailer = parse_trailers(message).get("Ratchet-Checkpoint", "")
-        summary = message.splitlines()[0] if message else ""
-        if trailer.isdigit():
-            number = int(trailer)
-            try:
-                baseline = load_checkpoint(repo, number).checkpoint.scores_after.summary()
-            except RatchetError:
-                baseline = {}
+        try:
+            baseline = load_checkpoint(repo, head.number).checkpoint.scores_after.summary()
+        except RatchetError:
+            baseline = {}
     seal = branch_seal_status(repo, workspace.protected, branch)
     entry = Journal(workspace.journal_path).read()
     journal = f"interrupted candidate in phase {entry.phase} (recovered by the next command)" if entry else ""
