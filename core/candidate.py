@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.audit import AuditLog
-from core.checkpoints import TAG_PREFIX, commit_message, next_number, write_manifest
+from core.checkpoints import TAG_PREFIX, commit_checkpoint, next_number
 from core.gitops import CANDIDATE_PREFIX, GitRepo
 from core.journal import Journal, JournalEntry, Phase
 from core.records import Checkpoint, GateReport, Proposal, Scores, Verdict
@@ -132,13 +132,7 @@ def commit_candidate(
         kind=kind,
         reverts=reverts,
     )
-    wt = candidate.repo
-    write_manifest(candidate.path, checkpoint)
-    wt.run("add", "-A", "mutable", "checkpoints")
-    wt.run(
-        "commit", "--quiet", "--no-verify", "-F", "-", stdin=commit_message(checkpoint, audit.head()).encode()
-    )
-    commit = wt.head()
+    commit = commit_checkpoint(candidate.repo, checkpoint, audit.head(), ("mutable",))
     entry = JournalEntry(
         Phase.COMMITTING,
         os.getpid(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ __all__ = [
     "TAG_PREFIX",
     "CheckpointInfo",
     "HeadCheckpoint",
+    "commit_checkpoint",
     "commit_message",
     "head_checkpoint",
     "list_checkpoints",
@@ -81,6 +83,19 @@ def commit_message(checkpoint: Checkpoint, audit_head: str) -> str:
         f"Ratchet-Audit: {audit_head}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def commit_checkpoint(tree: GitRepo, checkpoint: Checkpoint, audit_head: str, paths: Sequence[str]) -> str:
+    """Write the manifest into `tree`, stage `paths` (plus checkpoints/) and commit; the sha.
+
+    Tagging and the audit entry are the caller's: a candidate is tagged only after the agent
+    branch has moved to it.
+    """
+    write_manifest(tree.root, checkpoint)
+    tree.run("add", "-A", "--", *paths, "checkpoints")
+    message = commit_message(checkpoint, audit_head).encode()
+    tree.run("commit", "--quiet", "--no-verify", "-F", "-", stdin=message)
+    return tree.head()
 
 
 _TRAILER = re.compile(r"^(Ratchet-[A-Za-z-]+): (.*)$")

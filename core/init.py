@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.audit import AuditLog
-from core.checkpoints import TAG_PREFIX, commit_message, write_manifest
+from core.checkpoints import TAG_PREFIX, commit_checkpoint
 from core.config import Config, load_config
 from core.errors import RatchetError
 from core.evalrun import run_suites, suites_for_gate
@@ -93,12 +93,8 @@ def _checkpoint_zero(scores: Scores, rationale: str) -> Checkpoint:
 
 def _commit_zero(tree: GitRepo, workspace: Workspace, checkpoint: Checkpoint) -> str:
     """Commit `tree` as it is (with the manifest) as checkpoint 0, tag it, audit it."""
-    write_manifest(tree.root, checkpoint)
     audit = AuditLog(workspace.audit_path)
-    tree.run("add", "-A", ".")
-    message = commit_message(checkpoint, audit.head()).encode()
-    tree.run("commit", "--quiet", "--no-verify", "-F", "-", stdin=message)
-    commit = tree.head()
+    commit = commit_checkpoint(tree, checkpoint, audit.head(), (".",))
     tree.run("tag", f"{TAG_PREFIX}0", commit)
     audit.append("init", {"commit": commit, "scores": checkpoint.scores_after.summary()})
     return commit

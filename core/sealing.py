@@ -11,7 +11,7 @@ import os
 from datetime import UTC, datetime
 
 from core.audit import AuditLog
-from core.checkpoints import TAG_PREFIX, commit_message, next_number, write_manifest
+from core.checkpoints import TAG_PREFIX, commit_checkpoint, next_number
 from core.config import Config
 from core.cycle import Supervisor
 from core.errors import RatchetError
@@ -61,12 +61,7 @@ def commit_human_change(
         kind=kind,
     )
     audit = AuditLog(sup.workspace.audit_path)
-    write_manifest(sup.workspace.root, checkpoint)
-    repo.run("add", "-A", *paths, "checkpoints")
-    repo.run(
-        "commit", "--quiet", "--no-verify", "-F", "-", stdin=commit_message(checkpoint, audit.head()).encode()
-    )
-    commit = repo.head()
+    commit = commit_checkpoint(repo, checkpoint, audit.head(), paths)
     repo.run("tag", f"{TAG_PREFIX}{number}", commit)
     audit.append("checkpoint", {"number": number, "commit": commit, "summary": title, "kind": kind})
     return number
