@@ -58,14 +58,7 @@ def _is_checkpoint(repo: GitRepo, sha: str) -> bool:
 
 def dirty_paths(repo: GitRepo) -> tuple[str, ...]:
     """Uncommitted changes, without taking git's index lock (a human may be committing right now)."""
-    text = repo.run("--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all").stdout
-    paths, parts = [], iter(text.split("\0"))
-    for part in parts:
-        if part and part[:2] != "!!":
-            paths.append(part[3:])
-            if part[0] in "RC":
-                next(parts, None)
-    return tuple(paths)
+    return tuple(entry.path for entry in repo.is_dirty())
 
 
 def inspect_tree(repo: GitRepo, agent_branch: str, expected: str) -> TreeState:

@@ -95,7 +95,8 @@ class GitRepo:
 
     # --- working tree ----------------------------------------------------------------------
     def status(self, *, ignored: bool = False, paths: Sequence[str] = ()) -> list[StatusEntry]:
-        args = ["status", "--porcelain=v1", "-z", "--untracked-files=all"]
+        # a read: never take the index lock (a human may be committing at the same moment)
+        args = ["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all"]
         if ignored:
             args.append("--ignored=matching")
         text = self.run(*args, "--", *paths).stdout
